@@ -1,0 +1,142 @@
+// Package vendorhttp is the transport discipline shared by the provider
+// clients: a keep-alive transport sized for concurrency, a per-call deadline,
+// response bodies read under a cap and always closed, and transport errors
+// classified without leaking URLs or secrets.
+package vendorhttp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// DefaultTimeout is the per-call deadline providers use when their config
+// leaves it zero. The vendors' SDKs default to 60 s or none.
+const DefaultTimeout = 2 * time.Second
+
+// MaxBody is the largest vendor reply read. Real replies are well under 2 KiB.
+const MaxBody = 64 << 10
+
+// NewTransport returns a transport for one vendor host: HTTP keep-alive with
+// up to 256 idle connections per host (Go's default keeps 2, which churns
+// connections under concurrency), bounded dial, TLS and header timeouts.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   2 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   2 * time.Second,
+		ResponseHeaderTimeout: 0, // the per-call context deadline bounds it
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Client returns c, or a new client on [NewTransport] when c is nil. The client
+// has no Timeout of its own: every call carries a context deadline instead.
+func Client(c *http.Client) *http.Client {
+	if c != nil {
+		return c
+	}
+	return &http.Client{Transport: NewTransport()}
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Buffer returns an empty buffer from a pool; give it back with PutBuffer.
+func Buffer() *bytes.Buffer {
+	b, _ := bufPool.Get().(*bytes.Buffer)
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
+	b.Reset()
+	return b
+}
+
+// PutBuffer returns b to the pool. Oversized buffers are dropped.
+func PutBuffer(b *bytes.Buffer) {
+	if b.Cap() > 4*MaxBody {
+		return
+	}
+	bufPool.Put(b)
+}
+
+// ErrTooLarge reports a reply over MaxBody.
+var ErrTooLarge = errors.New("reply larger than " + fmt.Sprint(MaxBody) + " bytes")
+
+// ReadBody reads resp.Body into buf under MaxBody and closes it. A body over
+// the cap is an error, never silently truncated.
+func ReadBody(resp *http.Response, buf *bytes.Buffer) error {
+	defer resp.Body.Close()
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return err
+	}
+	if n > MaxBody {
+		return ErrTooLarge
+	}
+	return nil
+}
+
+// Fail returns a *captcha.VerifyError of class for provider, with cause
+// appended to the message after removing anything that could carry a secret
+// or a ticket (a *url.Error's URL).
+func Fail(provider string, class error, code string, cause error) error {
+	err := class
+	if cause != nil {
+		err = fmt.Errorf("%w: %w", class, Sanitize(cause))
+	}
+	return &captcha.VerifyError{Provider: provider, Code: code, Err: err}
+}
+
+// Sanitize strips a *url.Error down to its operation and inner error, so the
+// request URL (which may hold query parameters) never reaches a message.
+func Sanitize(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &opError{op: ue.Op, err: ue.Err}
+	}
+	return err
+}
+
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// Transport classifies an error from http.Client.Do (or from reading a reply)
+// as captcha.ErrUnavailable: timeouts, refused or reset connections, and a
+// done context all mean the vendor could not be asked.
+func Transport(provider string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return Fail(provider, captcha.ErrUnavailable, "timeout", err)
+	}
+	return Fail(provider, captcha.ErrUnavailable, "transport", err)
+}
+
+// Status classifies a non-2xx reply that carried no vendor error envelope:
+// 429 is throttling, 5xx and anything else unavailability.
+func Status(provider string, code int) error {
+	c := fmt.Sprint(code)
+	if code == http.StatusTooManyRequests {
+		return Fail(provider, captcha.ErrThrottled, "http-"+c, nil)
+	}
+	return Fail(provider, captcha.ErrUnavailable, "http-"+c, nil)
+}

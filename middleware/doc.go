@@ -1,0 +1,58 @@
+// Package captcha is net/http middleware that performs the server side
+// ("second verification") of commercial CAPTCHAs: Tencent Cloud Captcha,
+// Alibaba Cloud CAPTCHA 2.0 and GeeTest v3/v4.
+//
+// The package lives in the middleware directory but is named captcha, so that
+// it never collides with chi's or echo's own middleware packages. Import it as
+//
+//	import captcha "github.com/captchakit/captcha/middleware"
+//
+// goimports finds it under that name because the module path ends in captcha.
+//
+// # Use
+//
+//	p, err := tencent.New(tencent.Config{...})
+//	if err != nil { ... }
+//	mux.Handle("POST /login", captcha.Require(p)(loginHandler))
+//
+// In the protected handler, [FromContext] returns the verification [Result]:
+//
+//	res, _ := captcha.FromContext(r.Context())
+//	if res.Degraded { /* passed by the failback policy during an outage: step up */ }
+//
+// Failures reach the [ErrorHandler] (by default [DefaultErrorHandler]); use
+// [errors.Is] with the sentinels in errors.go and [StatusCode] to render your
+// own 403 page.
+//
+// # Security model
+//
+// Only this server decides whether a ticket passes, and only from its own calls
+// to the vendor. Nothing the client sends can select a failback mode or skip the
+// check:
+//
+//   - A ticket is read from the request (form, JSON, headers, query; bodies under
+//     a size cap) and sent to the vendor. Only the vendor's pass verdict passes.
+//   - A passing ticket is claimed in the [Ledger] under its fingerprint; a second
+//     use is [ErrReplayed], also while the vendor is down.
+//   - Vendor outcomes fall into five classes: pass, reject, unavailable,
+//     throttled, misconfigured. Only unavailable (timeouts, connection errors,
+//     5xx, the vendor's internal errors, undecodable replies) can lead to the
+//     failback policy. Throttling and bad credentials always fail closed.
+//   - The failback policy decides what an outage lets through:
+//     [FailClosed] lets nothing through (503);
+//     [Bounded], the default, lets a ticket through marked [Result.Degraded]
+//     while a per-client and a global budget hold (3 per 10 minutes per client
+//     and 60 per minute, counted in the Ledger), and denies it after that;
+//     [FailOpen] lets every well-formed, unused ticket through marked Degraded
+//     (see its WARNING).
+//   - Providers that can vet a ticket locally (Tencent disaster tickets, GeeTest
+//     v3 challenges issued in failback mode) implement [FailbackChecker]; the
+//     policy only ever sees tickets that passed that check.
+//   - Client IPs come from RemoteAddr unless you install [TrustedProxies]
+//     explicitly.
+//   - Error responses carry only the HTTP status text; tickets and secrets never
+//     appear in responses, errors or logs.
+//
+// A request that already carries a passing Result is not verified again, so a
+// handler wrapped twice is verified once.
+package captcha

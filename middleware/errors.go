@@ -1,0 +1,106 @@
+package captcha
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Sentinel errors. Every error a Verifier returns wraps exactly one of them;
+// test with [errors.Is] and map to a status with [StatusCode].
+var (
+	// ErrMissingTicket is returned when the request lacks one of the
+	// provider's ticket fields (or it is empty). Status 403.
+	ErrMissingTicket = errors.New("captcha: missing ticket")
+	// ErrBadRequest is returned when the request body cannot be parsed
+	// (malformed JSON or multipart, a ticket field given twice, a ticket field
+	// of the wrong JSON type). Status 400.
+	ErrBadRequest = errors.New("captcha: malformed request")
+	// ErrBodyTooLarge is returned when the request body exceeds the cap set by
+	// [WithMaxBodyBytes]. The body is refused, never truncated. Status 413.
+	ErrBodyTooLarge = errors.New("captcha: request body too large")
+	// ErrRejected is returned when the vendor judged the ticket invalid
+	// (wrong answer, expired, forged, risk). Status 403.
+	ErrRejected = errors.New("captcha: ticket rejected")
+	// ErrReplayed is returned when a ticket that already passed once is
+	// presented again. Status 403.
+	ErrReplayed = errors.New("captcha: ticket already used")
+	// ErrNoServerStatus is returned when the per-client GeeTest v3 status is
+	// missing, undecodable, stale, or was issued for another challenge.
+	// Status 403.
+	ErrNoServerStatus = errors.New("captcha: no valid server status")
+	// ErrUnavailable is returned when the vendor could not be asked or could
+	// not answer: timeout, connection error, 5xx, the vendor's internal error,
+	// an undecodable reply. It is the only class that can lead to the failback
+	// policy. Status 503.
+	ErrUnavailable = errors.New("captcha: provider unavailable")
+	// ErrThrottled is returned when the vendor rate-limited us or the quota is
+	// spent. It always fails closed. Status 503.
+	ErrThrottled = errors.New("captcha: provider throttled")
+	// ErrMisconfigured is returned when the vendor refused our credentials,
+	// signature or app ID. It always fails closed. Status 500.
+	ErrMisconfigured = errors.New("captcha: provider misconfigured")
+	// ErrFailbackDenied is returned when the vendor was unavailable and the
+	// failback policy or its budget refused the ticket. Status 403.
+	ErrFailbackDenied = errors.New("captcha: failback denied")
+	// ErrLedger is returned when the ledger could not record a claim or a
+	// budget (a Redis outage, a full in-memory ledger). It fails closed.
+	// Status 503.
+	ErrLedger = errors.New("captcha: ledger unavailable")
+)
+
+// VerifyError carries the detail of a failed verification: which provider,
+// the vendor's own code, and the sentinel (possibly with a cause) in Err.
+// Its message never contains a ticket value or a secret.
+type VerifyError struct {
+	Provider string // provider name, e.g. "tencent"
+	Code     string // vendor code, e.g. "9", "F008", "AuthFailure.SignatureFailure"; may be empty
+	Err      error  // wraps one of the sentinels
+}
+
+// Error returns "captcha: <provider>: <err> (code <code>)".
+func (e *VerifyError) Error() string {
+	msg := "captcha: " + e.Provider + ": "
+	if e.Err != nil {
+		msg += trimPrefix(e.Err.Error())
+	} else {
+		msg += "verification failed"
+	}
+	if e.Code != "" {
+		msg += " (code " + e.Code + ")"
+	}
+	return msg
+}
+
+// Unwrap returns e.Err.
+func (e *VerifyError) Unwrap() error { return e.Err }
+
+func trimPrefix(s string) string {
+	const p = "captcha: "
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// StatusCode maps an error returned by a Verifier to an HTTP status:
+// 200 for nil; 400 for [ErrBadRequest]; 413 for [ErrBodyTooLarge]; 403 for
+// [ErrMissingTicket], [ErrRejected], [ErrReplayed], [ErrNoServerStatus] and
+// [ErrFailbackDenied]; 503 for [ErrUnavailable], [ErrThrottled] and
+// [ErrLedger]; 500 for [ErrMisconfigured] and any other error.
+func StatusCode(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMissingTicket), errors.Is(err, ErrRejected), errors.Is(err, ErrReplayed),
+		errors.Is(err, ErrNoServerStatus), errors.Is(err, ErrFailbackDenied):
+		return http.StatusForbidden
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrThrottled), errors.Is(err, ErrLedger):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}

@@ -1,0 +1,159 @@
+package captcha
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Provider verifies a ticket with a CAPTCHA vendor. Implementations must be
+// safe for concurrent use and must not keep per-call state.
+//
+// Contract: a ticket the vendor rejected is reported as a Result with
+// Passed false and a nil error. A non-nil error means the vendor could not be
+// asked or could not answer (transport, timeout, 5xx, vendor internal error,
+// undecodable reply, bad credentials, throttling) and must wrap exactly one of
+// [ErrUnavailable], [ErrThrottled] or [ErrMisconfigured]. Only ErrUnavailable
+// can lead to the failback policy. An error that wraps none of them fails
+// closed.
+type Provider interface {
+	// Name identifies the provider in results, errors and logs: "tencent",
+	// "aliyun", "geetest3", "geetest4", ...
+	Name() string
+	// Fields lists the ticket fields the provider reads from the request, e.g.
+	// "ticket", "randstr". The core extracts each of them; all must be present.
+	Fields() []string
+	// Verify asks the vendor about t. It honours ctx's deadline.
+	Verify(ctx context.Context, t Ticket) (Result, error)
+}
+
+// TicketIdentifier is implemented by providers whose tickets are identified by
+// fewer than all of their fields (a Tencent ticket by "ticket", not by
+// "randstr"; a GeeTest v3 ticket by its challenge). The single-use ledger then
+// keys a ticket by TicketID, so resubmitting it with other values in the
+// remaining fields is still a replay. TicketID must be derived from t.Values
+// only and must not be empty for a ticket that passed.
+type TicketIdentifier interface {
+	TicketID(t Ticket) string
+}
+
+// FailbackChecker is implemented by providers that can vet a ticket locally,
+// without the vendor: the shape of a Tencent disaster-recovery ticket and its
+// app ID and age, or a GeeTest v3 challenge issued to this client in failback
+// mode. While the vendor is unavailable, a ticket reaches the failback policy
+// only if CheckFailback returns nil; an error rejects it. The error should wrap
+// [ErrRejected] (or [ErrNoServerStatus]) and must not contain ticket values.
+type FailbackChecker interface {
+	CheckFailback(ctx context.Context, t Ticket) error
+}
+
+// Ticket is the client's proof as extracted from one request.
+type Ticket struct {
+	// Values maps each name in Provider.Fields to the value the client sent.
+	Values map[string]string
+	// ClientIP is the client address as resolved by the Verifier's client-IP
+	// function (RemoteAddr by default).
+	ClientIP string
+	// Request is the request the ticket came from. Providers must treat it as
+	// read-only; GeeTest v3 reads its per-client server status through it.
+	Request *http.Request
+}
+
+// Fingerprint returns a hex SHA-256 digest of the ticket's field names and
+// values, in name order. It keys the replay ledger and is safe to log; it never
+// contains the ticket itself.
+func (t Ticket) Fingerprint() string {
+	var buf [8]string
+	names := buf[:0]
+	for k := range t.Values {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, k := range names {
+		writeField(h, k)
+		writeField(h, t.Values[k])
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// writeField writes s length-prefixed, so that ("ab","c") and ("a","bc") hash
+// differently.
+func writeField(h interface{ Write([]byte) (int, error) }, s string) {
+	n := len(s)
+	_, _ = h.Write([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	_, _ = h.Write([]byte(s))
+}
+
+// Result is the outcome of one verification. It is stored in the request
+// context of a request that passed; see [FromContext].
+type Result struct {
+	// Provider is the provider's Name: "tencent", "aliyun", "geetest3", ...
+	Provider string
+	// Passed reports whether the request may proceed.
+	Passed bool
+	// Degraded reports that the vendor was unavailable and the failback policy
+	// let the request through. Handlers may step up (a second factor, a
+	// stricter rate limit) when it is set.
+	Degraded bool
+	// Code is the vendor's own verdict code: Tencent CaptchaCode ("1"),
+	// Alibaba VerifyCode ("T001"), GeeTest v4 "success" or "fail: <reason>".
+	// For a degraded pass it is "failback".
+	Code string
+	// Risk is the vendor's risk signal where there is one (Tencent EvilLevel),
+	// else 0.
+	Risk int
+	// RequestID is the vendor's request ID, for support tickets.
+	RequestID string
+	// At is when the verification completed.
+	At time.Time
+}
+
+// ServerStatus is the GeeTest v3 server status recorded for one client by the
+// register step (API1) and checked by the validate step (API2).
+type ServerStatus struct {
+	// Online is true when register reached GeeTest (status 1) and false when
+	// the challenge was issued locally in failback mode (status 0).
+	Online bool
+	// ChallengeHash is the hex SHA-256 of the challenge issued to the client.
+	ChallengeHash string
+	// IssuedAt is when the challenge was issued.
+	IssuedAt time.Time
+}
+
+// NewServerStatus returns the status for a challenge issued at at.
+func NewServerStatus(online bool, challenge string, at time.Time) ServerStatus {
+	sum := sha256.Sum256([]byte(challenge))
+	return ServerStatus{Online: online, ChallengeHash: hex.EncodeToString(sum[:]), IssuedAt: at}
+}
+
+// Issued reports, in constant time, whether challenge is the one this status
+// was recorded for.
+func (s ServerStatus) Issued(challenge string) bool {
+	sum := sha256.Sum256([]byte(challenge))
+	var want [sha256.Size]byte
+	if n, err := hex.Decode(want[:], []byte(s.ChallengeHash)); err != nil || n != len(want) {
+		return false
+	}
+	return subtle.ConstantTimeCompare(sum[:], want[:]) == 1
+}
+
+// StatusStore keeps the GeeTest v3 server status per client, in a store this
+// server signs (package session keeps it in a gorilla/sessions session).
+//
+// ServerStatus returns ok false when the client has no status, and a non-nil
+// error when the stored state cannot be read (a tampered cookie, rotated keys,
+// a value of the wrong type, a failing backend). Callers treat both as unknown
+// and reject.
+//
+// SetServerStatus records s for the client of r. It must complete before the
+// response body is written (it may set a cookie).
+type StatusStore interface {
+	ServerStatus(r *http.Request) (s ServerStatus, ok bool, err error)
+	SetServerStatus(w http.ResponseWriter, r *http.Request, s ServerStatus) error
+}

@@ -1,0 +1,160 @@
+package providertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Fake is a scriptable captcha.Provider. Its zero value is ready to use: it is
+// named "fake", reads the single field "ticket", and judges a ticket by its
+// value:
+//
+//	"pass"                     passes (Code "ok")
+//	"reject" or "reject:<c>"   is rejected with Code c (default "rejected")
+//	"unavailable"              fails with captcha.ErrUnavailable
+//	"throttled"                fails with captcha.ErrThrottled
+//	"misconfigured"            fails with captcha.ErrMisconfigured
+//	"hang"                     blocks until the context is done
+//	anything else              is rejected with Code "unknown"
+//
+// [Fake.SetOutcome] replaces that script, and [Fake.SetFault] makes every call
+// fail as an emulator with that fault would. Fake is safe for concurrent use.
+type Fake struct {
+	// ProviderName is returned by Name. Default: "fake".
+	ProviderName string
+	// FieldNames is returned by Fields. Default: ["ticket"].
+	FieldNames []string
+
+	latency atomic.Int64 // time.Duration
+	calls   atomic.Int64
+	mu      sync.RWMutex
+	outcome func(captcha.Ticket) (captcha.Result, error)
+	fault   Fault
+}
+
+var _ captcha.Provider = (*Fake)(nil)
+
+// Name returns f.ProviderName, or "fake".
+func (f *Fake) Name() string {
+	if f.ProviderName == "" {
+		return "fake"
+	}
+	return f.ProviderName
+}
+
+// Fields returns f.FieldNames, or ["ticket"].
+func (f *Fake) Fields() []string {
+	if len(f.FieldNames) == 0 {
+		return defaultFields
+	}
+	return f.FieldNames
+}
+
+var defaultFields = []string{"ticket"}
+
+// SetLatency adds d before every answer (the wait ends early if the context
+// is done).
+func (f *Fake) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
+
+// SetOutcome replaces the value-based script with fn; nil restores it.
+func (f *Fake) SetOutcome(fn func(captcha.Ticket) (captcha.Result, error)) {
+	f.mu.Lock()
+	f.outcome = fn
+	f.mu.Unlock()
+}
+
+// SetFault makes every call fail as a vendor with that fault would;
+// FaultNone restores normal answers. FaultSlow adds 50ms of latency.
+func (f *Fake) SetFault(fault Fault) {
+	f.mu.Lock()
+	f.fault = fault
+	f.mu.Unlock()
+}
+
+// Calls reports how many times Verify was called.
+func (f *Fake) Calls() int64 { return f.calls.Load() }
+
+// Verify judges t by the script (see [Fake]).
+func (f *Fake) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	f.calls.Add(1)
+	f.mu.RLock()
+	outcome, fault := f.outcome, f.fault
+	f.mu.RUnlock()
+
+	delay := time.Duration(f.latency.Load())
+	if fault == FaultSlow {
+		delay += 50 * time.Millisecond
+	}
+	if fault == FaultHang {
+		<-ctx.Done()
+		return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", ctx.Err())
+	}
+	if delay > 0 {
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", ctx.Err())
+		case <-timer.C:
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", err)
+	}
+	switch fault {
+	case FaultNone, FaultSlow:
+	case FaultThrottled:
+		return captcha.Result{}, f.fail(captcha.ErrThrottled, "throttled", nil)
+	case FaultBadCredentials:
+		return captcha.Result{}, f.fail(captcha.ErrMisconfigured, "bad-credentials", nil)
+	default:
+		return captcha.Result{}, f.fail(captcha.ErrUnavailable, fault.String(), nil)
+	}
+	if outcome != nil {
+		return outcome(t)
+	}
+	return f.script(ctx, t)
+}
+
+func (f *Fake) script(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	v := t.Values[f.Fields()[0]]
+	res := captcha.Result{Provider: f.Name(), At: time.Now()}
+	switch {
+	case v == "pass":
+		res.Passed, res.Code = true, "ok"
+		return res, nil
+	case v == "reject":
+		res.Code = "rejected"
+		return res, nil
+	case strings.HasPrefix(v, "reject:"):
+		res.Code = strings.TrimPrefix(v, "reject:")
+		return res, nil
+	case v == "unavailable":
+		return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", nil)
+	case v == "throttled":
+		return captcha.Result{}, f.fail(captcha.ErrThrottled, "", nil)
+	case v == "misconfigured":
+		return captcha.Result{}, f.fail(captcha.ErrMisconfigured, "", nil)
+	case v == "hang":
+		<-ctx.Done()
+		return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", ctx.Err())
+	default:
+		res.Code = "unknown"
+		return res, nil
+	}
+}
+
+func (f *Fake) fail(class error, code string, cause error) error {
+	err := class
+	if cause != nil && !errors.Is(cause, class) {
+		err = fmt.Errorf("%w: %w", class, cause)
+	}
+	return &captcha.VerifyError{Provider: f.Name(), Code: code, Err: err}
+}
