@@ -33,6 +33,12 @@ var (
 	// an undecodable reply. It is the only class that can lead to the failback
 	// policy. Status 503.
 	ErrUnavailable = errors.New("captcha: provider unavailable")
+	// ErrOfflineTicket marks a ticket the vendor cannot judge because it was
+	// issued while the vendor was down: a GeeTest v3 challenge from a register
+	// step that fell back to local mode. A provider returns it wrapped together
+	// with ErrUnavailable, without calling the vendor; the failback policy then
+	// decides, and the call does not count against the vendor's health.
+	ErrOfflineTicket = errors.New("captcha: ticket issued in failback mode")
 	// ErrThrottled is returned when the vendor rate-limited us or the quota is
 	// spent. It always fails closed. Status 503.
 	ErrThrottled = errors.New("captcha: provider throttled")
