@@ -1,0 +1,384 @@
+package aliyun
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Name is the provider name in results and errors.
+const Name = "aliyun"
+
+// DefaultParamField is the ticket field the page sends the front-end
+// success(captchaVerifyParam) value in.
+const DefaultParamField = "captchaVerifyParam"
+
+// The API this package calls.
+const (
+	Action  = "VerifyIntelligentCaptcha"
+	Version = "2023-03-05"
+)
+
+// Regions and their endpoints (protocols.md §2.1). The region must match the
+// front-end AliyunCaptchaConfig.region.
+const (
+	RegionCN  = "cn"  // Chinese mainland: captcha.cn-shanghai.aliyuncs.com
+	RegionSGP = "sgp" // outside the mainland: captcha.ap-southeast-1.aliyuncs.com
+)
+
+// MaxParamLen bounds the captchaVerifyParam length CheckFailback accepts.
+// Real values are a few hundred bytes to a few KiB.
+const MaxParamLen = 8 << 10
+
+// Config configures a Provider. AccessKeyID, AccessKeySecret and SceneID are
+// required; everything else has a default.
+type Config struct {
+	// AccessKeyID is the AccessKey ID (or the STS temporary key ID). Required.
+	AccessKeyID string
+	// AccessKeySecret is the AccessKey secret. Required. It never appears in
+	// errors.
+	AccessKeySecret string
+	// SecurityToken is the STS security token that goes with a temporary
+	// AccessKey. Default: empty (a long-term AccessKey).
+	SecurityToken string
+	// SceneID is the scene ID from the CAPTCHA console. It is always sent
+	// from here, never taken from the request, so a tampered page cannot
+	// switch scenes (the vendor answers F012). Required.
+	SceneID string
+	// Region selects the endpoint: RegionCN ("cn") or RegionSGP ("sgp").
+	// Ignored when Endpoint is set. Default: "cn".
+	Region string
+	// DualStack selects the IPv4/IPv6 dual-stack host of the region
+	// (captcha-dualstack.<region>.aliyuncs.com). Ignored when Endpoint is set.
+	// Default: false (the IPv4-only host).
+	DualStack bool
+	// Endpoint overrides Region: a host ("captcha.cn-shanghai.aliyuncs.com",
+	// reached over HTTPS) or a base URL with scheme ("http://127.0.0.1:1234",
+	// for an emulator). Default: derived from Region and DualStack.
+	Endpoint string
+	// ParamField is the ticket field holding captchaVerifyParam. It is
+	// passed to Alibaba unmodified. Default: DefaultParamField.
+	ParamField string
+	// HTTPClient sends the requests. Default: a client on
+	// vendorhttp.NewTransport (keep-alive, 256 idle connections per host).
+	HTTPClient *http.Client
+	// Timeout bounds each verification call. Default:
+	// vendorhttp.DefaultTimeout (2s).
+	Timeout time.Duration
+}
+
+// Provider verifies Alibaba Cloud CAPTCHA 2.0 tickets with
+// VerifyIntelligentCaptcha. It is stateless and safe for concurrent use.
+type Provider struct {
+	keyID     string
+	token     string
+	sceneID   string
+	field     string
+	fields    []string
+	url       string
+	host      string
+	client    *http.Client
+	timeout   time.Duration
+	signer    *signer
+	bodyTail  []byte // "&SceneId=<escaped scene>"
+}
+
+var (
+	_ captcha.Provider         = (*Provider)(nil)
+	_ captcha.TicketIdentifier = (*Provider)(nil)
+	_ captcha.FailbackChecker  = (*Provider)(nil)
+)
+
+// New validates cfg and returns a Provider.
+func New(cfg Config) (*Provider, error) {
+	if cfg.AccessKeyID == "" {
+		return nil, errors.New("aliyun: Config.AccessKeyID is required")
+	}
+	if !printable(cfg.AccessKeyID) {
+		return nil, errors.New("aliyun: Config.AccessKeyID must be printable ASCII without spaces")
+	}
+	if cfg.AccessKeySecret == "" {
+		return nil, errors.New("aliyun: Config.AccessKeySecret is required")
+	}
+	if strings.ContainsAny(cfg.SecurityToken, "\r\n") {
+		return nil, errors.New("aliyun: Config.SecurityToken must not contain line breaks")
+	}
+	if cfg.SceneID == "" {
+		return nil, errors.New("aliyun: Config.SceneID is required")
+	}
+	if !printable(cfg.SceneID) || len(cfg.SceneID) > 64 {
+		return nil, errors.New("aliyun: Config.SceneID must be at most 64 printable ASCII characters without spaces")
+	}
+	field := cfg.ParamField
+	if field == "" {
+		field = DefaultParamField
+	}
+	if !printable(field) {
+		return nil, errors.New("aliyun: Config.ParamField must be printable ASCII without spaces")
+	}
+	if cfg.Timeout < 0 {
+		return nil, errors.New("aliyun: Config.Timeout must not be negative")
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = vendorhttp.DefaultTimeout
+	}
+	base, host, err := endpoint(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tail := append([]byte("&SceneId="), appendFormEscape(nil, cfg.SceneID)...)
+	return &Provider{
+		keyID:    cfg.AccessKeyID,
+		token:    cfg.SecurityToken,
+		sceneID:  cfg.SceneID,
+		field:    field,
+		fields:   []string{field},
+		url:      base,
+		host:     host,
+		client:   vendorhttp.Client(cfg.HTTPClient),
+		timeout:  timeout,
+		signer:   newSigner(cfg.AccessKeySecret),
+		bodyTail: tail,
+	}, nil
+}
+
+// endpoint resolves the request URL and the signed host from cfg.
+func endpoint(cfg Config) (base, host string, err error) {
+	if cfg.Endpoint == "" {
+		var h string
+		switch cfg.Region {
+		case "", RegionCN:
+			h = "cn-shanghai.aliyuncs.com"
+		case RegionSGP:
+			h = "ap-southeast-1.aliyuncs.com"
+		default:
+			return "", "", errors.New(`aliyun: Config.Region must be "cn" or "sgp"`)
+		}
+		if cfg.DualStack {
+			h = "captcha-dualstack." + h
+		} else {
+			h = "captcha." + h
+		}
+		return "https://" + h + "/", h, nil
+	}
+	raw := cfg.Endpoint
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return "", "", errors.New("aliyun: Config.Endpoint must be a host[:port] or an http(s)://host[:port] base URL")
+	}
+	return u.Scheme + "://" + u.Host + "/", u.Host, nil
+}
+
+// printable reports whether s is non-empty printable ASCII without spaces.
+func printable(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// Name returns "aliyun".
+func (p *Provider) Name() string { return Name }
+
+// Fields returns the one ticket field, Config.ParamField. The slice is shared;
+// do not modify it.
+func (p *Provider) Fields() []string { return p.fields }
+
+// TicketID returns the whole captchaVerifyParam: it is one field and the
+// vendor identifies a verification by all of it.
+func (p *Provider) TicketID(t captcha.Ticket) string { return t.Values[p.field] }
+
+// Verify calls VerifyIntelligentCaptcha with the ticket's captchaVerifyParam
+// and the configured scene. A T-code verdict passes; an F-code verdict is
+// Result{Passed: false} with a nil error; see the package documentation for
+// how gateway errors map to captcha.ErrUnavailable, ErrThrottled and
+// ErrMisconfigured.
+func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	req, err := p.newRequest(ctx, t.Values[p.field], time.Now(), nonce)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrMisconfigured, "request", err)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Transport(Name, err)
+	}
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	if err := vendorhttp.ReadBody(resp, buf); err != nil {
+		return captcha.Result{}, vendorhttp.Transport(Name, err)
+	}
+	res, err := interpret(resp.StatusCode, buf.Bytes())
+	if err != nil {
+		return captcha.Result{}, err
+	}
+	res.At = time.Now()
+	return res, nil
+}
+
+// Static header values, shared by every request (the transport only reads
+// them).
+var (
+	hdrContentType = []string{"application/x-www-form-urlencoded"}
+	hdrAccept      = []string{"application/json"}
+	hdrAction      = []string{Action}
+	hdrVersion     = []string{Version}
+	hdrUserAgent   = []string{"captchakit-aliyun/1 (+https://github.com/captchakit/captcha)"}
+)
+
+// newRequest builds the request for param, signed at now with nonce.
+func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, nonce [16]byte) (*http.Request, error) {
+	body := newPooledBody()
+	body.buf.Grow(len("CaptchaVerifyParam=") + 3*len(param) + len(p.bodyTail))
+	b := body.buf.AvailableBuffer()
+	b = append(b, "CaptchaVerifyParam="...)
+	b = appendFormEscape(b, param)
+	b = append(b, p.bodyTail...)
+	body.buf.Write(b)
+	body.r.Reset(body.buf.Bytes())
+
+	hdrs, auth := p.sign(body.buf.Bytes(), now, nonce)
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, nil)
+	if err != nil {
+		_ = body.Close()
+		return nil, err
+	}
+	req.Body = body
+	req.ContentLength = int64(body.buf.Len())
+	h := req.Header
+	h["Content-Type"] = hdrContentType
+	h["Accept"] = hdrAccept
+	h["User-Agent"] = hdrUserAgent
+	h["X-Acs-Action"] = hdrAction
+	h["X-Acs-Version"] = hdrVersion
+	h["X-Acs-Date"] = hdrs[0:1:1]
+	h["X-Acs-Signature-Nonce"] = hdrs[1:2:2]
+	h["X-Acs-Content-Sha256"] = hdrs[2:3:3]
+	h["Authorization"] = []string{auth}
+	if p.token != "" {
+		h["X-Acs-Accesskey-Id"] = []string{p.keyID}
+		h["X-Acs-Security-Token"] = []string{p.token}
+	}
+	return req, nil
+}
+
+// sign returns the date, nonce and content-hash header values for body and
+// the Authorization header value.
+func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) (vals []string, auth string) {
+	scratch := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(scratch)
+	scratch.Grow(2048)
+	b := scratch.AvailableBuffer()
+
+	// date, nonce and payload hash share one backing string.
+	b = now.UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
+	dateEnd := len(b)
+	b = hex.AppendEncode(b, nonce[:])
+	nonceEnd := len(b)
+	sum := sha256.Sum256(body)
+	b = hex.AppendEncode(b, sum[:])
+	all := string(b)
+	vals = []string{all[:dateEnd], all[dateEnd:nonceEnd], all[nonceEnd:]}
+	date, nonceHex, payload := vals[0], vals[1], vals[2]
+
+	hs := [9]header{
+		{"content-type", hdrContentType[0]},
+		{"host", p.host},
+		{"x-acs-action", Action},
+		{"x-acs-content-sha256", payload},
+		{"x-acs-date", date},
+		{"x-acs-signature-nonce", nonceHex},
+		{"x-acs-version", Version},
+	}
+	n := 7
+	if p.token != "" {
+		hs[n] = header{"x-acs-accesskey-id", p.keyID}
+		hs[n+1] = header{"x-acs-security-token", p.token}
+		n += 2
+	}
+	cr, s, e := appendCanonicalRequest(b[len(b):], http.MethodPost, "/", nil, hs[:n], payload)
+	sig := p.signer.appendSignature(cr[len(cr):], cr)
+	out := appendAuthorization(sig[len(sig):], p.keyID, cr[s:e], sig)
+	return vals, string(out)
+}
+
+// pooledBody is a request body backed by a pooled buffer. The transport
+// closes it once it is done with it, possibly after Do returns; only then
+// does the buffer go back to the pool.
+type pooledBody struct {
+	buf    *bytes.Buffer
+	r      bytes.Reader
+	closed atomic.Bool
+}
+
+func newPooledBody() *pooledBody { return &pooledBody{buf: vendorhttp.Buffer()} }
+
+func (b *pooledBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+func (b *pooledBody) Close() error {
+	if b.closed.CompareAndSwap(false, true) {
+		b.r.Reset(nil)
+		vendorhttp.PutBuffer(b.buf)
+	}
+	return nil
+}
+
+// CheckFailback vets a captchaVerifyParam locally while Alibaba is
+// unavailable: it must be non-empty, at most MaxParamLen bytes, a JSON object,
+// and its "sceneId", if present, must be a string equal to Config.SceneID.
+// This is a shape check, not a verification: it keeps obvious junk and other
+// scenes' tickets out of the failback budget. The error wraps
+// captcha.ErrRejected and never contains the parameter.
+func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
+	v := t.Values[p.field]
+	switch {
+	case v == "":
+		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errEmptyParam)
+	case len(v) > MaxParamLen:
+		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errLongParam)
+	}
+	var shape struct {
+		SceneID *string `json:"sceneId"`
+	}
+	if v[0] != '{' || json.Unmarshal([]byte(v), &shape) != nil {
+		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errNotObject)
+	}
+	if shape.SceneID != nil && *shape.SceneID != p.sceneID {
+		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errOtherScene)
+	}
+	return nil
+}
+
+var (
+	errEmptyParam = errors.New("captchaVerifyParam is empty")
+	errLongParam  = errors.New("captchaVerifyParam is too long")
+	errNotObject  = errors.New("captchaVerifyParam is not a JSON object")
+	errOtherScene = errors.New("captchaVerifyParam is for another scene")
+)

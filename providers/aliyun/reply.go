@@ -1,0 +1,131 @@
+package aliyun
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// reply is a VerifyIntelligentCaptcha answer or a gateway error envelope.
+type reply struct {
+	RequestID string        `json:"RequestId"`
+	Success   *bool         `json:"Success"`
+	Code      string        `json:"Code"`
+	Result    *verifyResult `json:"Result"`
+}
+
+type verifyResult struct {
+	VerifyResult bool   `json:"VerifyResult"`
+	VerifyCode   string `json:"VerifyCode"`
+}
+
+var errUndecodable = errors.New("undecodable reply")
+var errNoVerdict = errors.New("reply carries no verdict")
+
+// interpret maps an HTTP status and body to a Result or a classified error.
+//
+// A verdict needs a decodable 200 reply with a Result whose VerifyCode is
+// set and whose call-level Code is "Success" (or absent) and Success not
+// false. It passes only if VerifyResult is true and VerifyCode is a T-code;
+// anything else with a verdict is a rejection carrying the code. Replies
+// without a verdict are classified by their gateway Code, or by HTTP status
+// when there is none.
+func interpret(status int, body []byte) (captcha.Result, error) {
+	var r reply
+	err := json.Unmarshal(body, &r)
+	if status != http.StatusOK {
+		if err == nil && r.Code != "" {
+			return captcha.Result{}, classify(r.Code, status)
+		}
+		return captcha.Result{}, vendorhttp.Status(Name, status)
+	}
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrUnavailable, "decode", errUndecodable)
+	}
+	callOK := (r.Success == nil || *r.Success) && (r.Code == "" || r.Code == "Success")
+	if callOK && r.Result != nil && r.Result.VerifyCode != "" {
+		code := safeCode(r.Result.VerifyCode)
+		return captcha.Result{
+			Provider:  Name,
+			Passed:    r.Result.VerifyResult && code[0] == 'T',
+			Code:      code,
+			RequestID: safeCode(r.RequestID),
+		}, nil
+	}
+	if r.Code != "" && r.Code != "Success" {
+		return captcha.Result{}, classify(r.Code, status)
+	}
+	return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrUnavailable, "decode", errNoVerdict)
+}
+
+// misconfigured lists the gateway code prefixes that mean our credentials,
+// signature, clock or request are wrong.
+//
+// SignatureNonceUsed is among them: every request carries a fresh 128-bit
+// nonce from crypto/rand, so the gateway reporting a reused one means a
+// broken random source or something replaying our requests in the path, not
+// an outage. It must be loud and fail closed, never open failback.
+var misconfigured = []string{
+	"InvalidAccessKeyId",
+	"SignatureDoesNotMatch",
+	"IncompleteSignature",
+	"InvalidTimeStamp",
+	"SignatureNonceUsed",
+	"Forbidden",
+	"Missing",
+	"InvalidParameter",
+	"InvalidApi",
+	"InvalidVersion",
+	"InvalidSecurityToken",
+}
+
+// classify maps a gateway error code to its class: Throttling* is
+// ErrThrottled; InternalError and ServiceUnavailable are ErrUnavailable; the
+// misconfigured list is ErrMisconfigured; any other code is ErrUnavailable on
+// a 5xx or a 200 and ErrMisconfigured on a 4xx.
+func classify(code string, status int) error {
+	code = safeCode(code)
+	class := captcha.ErrUnavailable
+	switch {
+	case strings.HasPrefix(code, "Throttling"):
+		class = captcha.ErrThrottled
+	case strings.HasPrefix(code, "InternalError"), strings.HasPrefix(code, "ServiceUnavailable"):
+		class = captcha.ErrUnavailable
+	case hasAnyPrefix(code, misconfigured):
+		class = captcha.ErrMisconfigured
+	case status >= 400 && status < 500:
+		class = captcha.ErrMisconfigured
+	}
+	return vendorhttp.Fail(Name, class, code, nil)
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// safeCode bounds a code from the wire to 64 printable ASCII characters
+// without spaces, so a hostile reply cannot inject text into logs.
+func safeCode(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	if printable(s) {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c <= ' ' || c > '~' {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
