@@ -1,0 +1,44 @@
+package session_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/session"
+)
+
+func Example() {
+	// A signed (and here also encrypted) cookie store. Use keys from your
+	// secret store, e.g. 32 bytes from securecookie.GenerateRandomKey.
+	cookies := sessions.NewCookieStore(
+		[]byte("0123456789abcdef0123456789abcdef"), // hash key: 32 or 64 bytes
+		[]byte("fedcba9876543210fedcba9876543210"), // block key: 16, 24 or 32 bytes
+	)
+	cookies.Options.SameSite = http.SameSiteLaxMode
+	cookies.Options.HttpOnly = true
+	st, err := session.New(cookies)
+	if err != nil {
+		panic(err)
+	}
+
+	// The register step records the status before writing its body.
+	rec := httptest.NewRecorder()
+	issued := captcha.NewServerStatus(true, "3cf802e2cde8eb37df37370f496be721", time.Now())
+	if err := st.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), issued); err != nil {
+		panic(err)
+	}
+
+	// The validate step reads it from the cookie the browser sends back.
+	next := httptest.NewRequest(http.MethodPost, "/login", nil)
+	for _, c := range rec.Result().Cookies() {
+		next.AddCookie(c)
+	}
+	got, ok, err := st.ServerStatus(next)
+	fmt.Println(ok, err, got.Online, got.Issued("3cf802e2cde8eb37df37370f496be721"))
+	// Output: true <nil> true true
+}

@@ -1,0 +1,231 @@
+package session
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Store is a captcha.StatusStore on a gorilla/sessions store. It is safe for
+// concurrent use if the underlying store is (CookieStore and FilesystemStore
+// are).
+type Store struct {
+	store        sessions.Store
+	name         string
+	keyStatus    string
+	keyChallenge string
+	keyIssued    string
+}
+
+var _ captcha.StatusStore = (*Store)(nil)
+
+// Option configures a [Store].
+type Option interface{ apply(*config) }
+
+type config struct {
+	name string
+	key  string
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithName sets the session (cookie) name. An empty name is ignored.
+// Default: "captcha".
+func WithName(name string) Option {
+	return optionFunc(func(c *config) {
+		if name != "" {
+			c.name = name
+		}
+	})
+}
+
+// WithKey sets the key of the status value in the session; the challenge
+// hash and the issue time are kept under key+".challenge" and
+// key+".issued_at". An empty key is ignored. Default: "gt_server_status".
+func WithKey(key string) Option {
+	return optionFunc(func(c *config) {
+		if key != "" {
+			c.key = key
+		}
+	})
+}
+
+// New returns a Store keeping the status in store, which must be signed (see
+// the package documentation). It returns an error if store is nil.
+func New(store sessions.Store, opts ...Option) (*Store, error) {
+	if store == nil {
+		return nil, errors.New("session: New: the sessions.Store is nil")
+	}
+	c := config{name: "captcha", key: "gt_server_status"}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return &Store{
+		store:        store,
+		name:         c.name,
+		keyStatus:    c.key,
+		keyChallenge: c.key + ".challenge",
+		keyIssued:    c.key + ".issued_at",
+	}, nil
+}
+
+// errInvalid is wrapped by every error about stored state that cannot be
+// used.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("session: %w: "+format, append([]any{captcha.ErrNoServerStatus}, args...)...)
+}
+
+// ServerStatus returns the status recorded for the client of r. ok is false
+// when the client has no status; err is non-nil when the session cannot be
+// read (a tampered or foreign cookie, keys rotated away, a failing backend) or
+// holds a value of the wrong type. Errors wrap captcha.ErrNoServerStatus.
+//
+// It reads the session with the store's New method rather than Get, so that r
+// is not modified (Get caches sessions in r's context); r is treated as
+// read-only.
+func (s *Store) ServerStatus(r *http.Request) (captcha.ServerStatus, bool, error) {
+	if r == nil {
+		return captcha.ServerStatus{}, false, invalid("no request")
+	}
+	sess, err := s.store.New(r, s.name)
+	if err != nil {
+		return captcha.ServerStatus{}, false, invalid("reading session %q: %w", s.name, err)
+	}
+	if sess == nil {
+		return captcha.ServerStatus{}, false, invalid("store returned no session")
+	}
+	rawStatus, hasStatus := sess.Values[s.keyStatus]
+	rawChallenge, hasChallenge := sess.Values[s.keyChallenge]
+	rawIssued, hasIssued := sess.Values[s.keyIssued]
+	if !hasStatus && !hasChallenge && !hasIssued {
+		return captcha.ServerStatus{}, false, nil
+	}
+	if !hasStatus || !hasChallenge || !hasIssued {
+		return captcha.ServerStatus{}, false, invalid("partial record")
+	}
+	status, ok := toInt64(rawStatus)
+	if !ok || (status != 0 && status != 1) {
+		return captcha.ServerStatus{}, false, invalid("status of type %T is not 0 or 1", rawStatus)
+	}
+	hash, ok := rawChallenge.(string)
+	if !ok || !isHexSHA256(hash) {
+		return captcha.ServerStatus{}, false, invalid("challenge hash of type %T is not a hex SHA-256", rawChallenge)
+	}
+	ms, ok := toInt64(rawIssued)
+	if !ok || ms <= 0 {
+		return captcha.ServerStatus{}, false, invalid("issue time of type %T is not a positive integer", rawIssued)
+	}
+	return captcha.ServerStatus{
+		Online:        status == 1,
+		ChallengeHash: hash,
+		IssuedAt:      time.UnixMilli(ms),
+	}, true, nil
+}
+
+// SetServerStatus records st for the client of r and saves the session
+// through the configured store (what sess.Save does, without bypassing a
+// wrapping store); for cookie-based stores that sets a cookie, so it must be
+// called before the response body is written. A session that could not be decoded (a tampered or
+// stale cookie) is replaced.
+func (s *Store) SetServerStatus(w http.ResponseWriter, r *http.Request, st captcha.ServerStatus) error {
+	if !isHexSHA256(st.ChallengeHash) {
+		return errors.New("session: SetServerStatus: ChallengeHash is not a hex SHA-256")
+	}
+	if st.IssuedAt.UnixMilli() <= 0 {
+		return errors.New("session: SetServerStatus: IssuedAt is not set")
+	}
+	sess, err := s.store.Get(r, s.name)
+	if sess == nil {
+		if err == nil {
+			err = errors.New("store returned no session")
+		}
+		return fmt.Errorf("session: SetServerStatus: %w", err)
+	}
+	// A decode error leaves sess as a fresh session: overwrite it.
+	status := 0
+	if st.Online {
+		status = 1
+	}
+	sess.Values[s.keyStatus] = status
+	sess.Values[s.keyChallenge] = st.ChallengeHash
+	sess.Values[s.keyIssued] = st.IssuedAt.UnixMilli()
+	if err := s.store.Save(r, w, sess); err != nil {
+		return fmt.Errorf("session: saving session %q: %w", s.name, err)
+	}
+	return nil
+}
+
+// Clear removes the status from the client's session and saves it; call it
+// before the response body is written. It does not make a challenge single
+// use (a client can present an older cookie again); the core's ledger does.
+func (s *Store) Clear(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.store.Get(r, s.name)
+	if sess == nil {
+		if err == nil {
+			err = errors.New("store returned no session")
+		}
+		return fmt.Errorf("session: Clear: %w", err)
+	}
+	delete(sess.Values, s.keyStatus)
+	delete(sess.Values, s.keyChallenge)
+	delete(sess.Values, s.keyIssued)
+	if err := s.store.Save(r, w, sess); err != nil {
+		return fmt.Errorf("session: saving session %q: %w", s.name, err)
+	}
+	return nil
+}
+
+// toInt64 accepts the integer types gob may return and float64 holding an
+// integer, as JSON-based stores return numbers.
+func toInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case uint8:
+		return int64(n), true
+	case uint16:
+		return int64(n), true
+	case uint32:
+		return int64(n), true
+	case uint64:
+		if n > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(n), true
+	case float64:
+		if n != math.Trunc(n) || n < -(1<<53) || n > 1<<53 {
+			return 0, false
+		}
+		return int64(n), true
+	default:
+		return 0, false
+	}
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	var b [32]byte
+	_, err := hex.Decode(b[:], []byte(s))
+	return err == nil
+}
