@@ -82,17 +82,17 @@ type Config struct {
 // Provider verifies Alibaba Cloud CAPTCHA 2.0 tickets with
 // VerifyIntelligentCaptcha. It is stateless and safe for concurrent use.
 type Provider struct {
-	keyID     string
-	token     string
-	sceneID   string
-	field     string
-	fields    []string
-	url       string
-	host      string
-	client    *http.Client
-	timeout   time.Duration
-	signer    *signer
-	bodyTail  []byte // "&SceneId=<escaped scene>"
+	keyID    string
+	token    string
+	sceneID  string
+	field    string
+	fields   []string
+	url      string
+	host     string
+	client   *http.Client
+	timeout  time.Duration
+	signer   *signer
+	bodyTail []byte // "&SceneId=<escaped scene>"
 }
 
 var (

@@ -1,0 +1,28 @@
+// Package aliyuntest emulates Alibaba Cloud CAPTCHA 2.0 on loopback: the
+// VerifyIntelligentCaptcha API (version 2023-03-05) as Alibaba's gateway
+// serves it, and a stand-in for the AliyunCaptcha.js client script.
+//
+// The API checks what the gateway checks: an ACS3-HMAC-SHA256 Authorization
+// recomputed over the headers and body as received (or, without one, the
+// older RPC HMAC-SHA1 Signature in the query over query and form body), the
+// 15-minute clock window, nonce reuse, x-acs-content-sha256 against the body,
+// and the AccessKey; failures get the gateway's JSON envelope (RequestId,
+// HostId, Code, Message, Recommend). An STS x-acs-security-token is accepted
+// as long as it is signed. captchaVerifyParam values minted by MintParam (or
+// by the script, through MintPath) are judged with the real codes: T001 pass,
+// F001 risk (MintRiskyParam), F002 empty, F003 malformed, F005 unknown scene,
+// F008 reused, F012 scene mismatch, F013 incomplete, F014 unknown or older than
+// ParamTTL on the emulator's clock, F017 modified.
+//
+//	srv := aliyuntest.NewServer(t, aliyuntest.Config{})
+//	p, _ := aliyun.New(aliyun.Config{
+//		AccessKeyID:     aliyuntest.DefaultAccessKeyID,
+//		AccessKeySecret: aliyuntest.DefaultAccessKeySecret,
+//		SceneID:         aliyuntest.DefaultSceneID,
+//		Endpoint:        srv.URL,
+//	})
+//	param := srv.MintParam(aliyuntest.DefaultSceneID)
+//
+// Pages load srv.URL + ScriptPath instead of the real script; everything else
+// on the page stays as in production.
+package aliyuntest

@@ -1,0 +1,258 @@
+package aliyuntest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/captchakit/captcha/internal/emulator"
+	"github.com/captchakit/captcha/providers/providertest"
+)
+
+// Public demo defaults, the credentials of protocols.md §4.2, so that
+// New(Config{}) works and the published vectors verify against it.
+const (
+	DefaultAccessKeyID     = "YourAccessKeyId"
+	DefaultAccessKeySecret = "YourAccessKeySecret"
+	DefaultSceneID         = "abc123"
+)
+
+// Paths the emulator serves besides the API at "/".
+const (
+	// ScriptPath serves the stand-in client script, at the real script's
+	// name.
+	ScriptPath = "/AliyunCaptcha.js"
+	// MintPath mints a captchaVerifyParam: GET MintPath?sceneId=<scene>
+	// (&risk=1 for one judged F001) answers {"captchaVerifyParam":"..."}
+	// with Access-Control-Allow-Origin: *.
+	MintPath = "/aliyun-emulator/mint"
+)
+
+// The emulator's windows, as the real service documents them.
+const (
+	// ClockSkew is how far x-acs-date or Timestamp may be from the
+	// emulator's clock (InvalidTimeStamp.Expired beyond it). Nonces are
+	// remembered as long.
+	ClockSkew = 15 * time.Minute
+	// ParamTTL is how long a minted captchaVerifyParam can be verified
+	// (F014 after it).
+	ParamTTL = 20 * time.Minute
+)
+
+// hostID is what the gateway reports as HostId in error replies.
+const hostID = "captcha.cn-shanghai.aliyuncs.com"
+
+// maxRequestBody bounds the API request body the emulator reads.
+const maxRequestBody = 64 << 10
+
+// Config says which credentials and scenes the emulator knows.
+type Config struct {
+	// AccessKeys maps AccessKey IDs to secrets. Default:
+	// {DefaultAccessKeyID: DefaultAccessKeySecret}.
+	AccessKeys map[string]string
+	// Scenes lists the scene IDs that exist. Default: {DefaultSceneID}.
+	Scenes []string
+}
+
+// Emulator is an http.Handler speaking the VerifyIntelligentCaptcha wire
+// protocol the way Alibaba's gateway does: it checks ACS3-HMAC-SHA256 and
+// the older RPC HMAC-SHA1 signatures, the clock window, nonce reuse, the
+// content hash and the AccessKey, answers with the real error envelopes, and
+// judges captchaVerifyParam values it minted with the real VerifyCodes. It
+// is safe for concurrent use.
+type Emulator struct {
+	keys   map[string]string
+	scenes map[string]bool
+
+	faults *emulator.Faults
+	clock  emulator.Clock
+	params emulator.Store[minted]
+	calls  atomic.Int64
+
+	nonceMu sync.Mutex
+	nonces  map[string]time.Time
+	swept   time.Time
+
+	api http.Handler
+}
+
+// minted is what the emulator remembers about a captchaVerifyParam it issued.
+type minted struct {
+	param string
+	scene string
+	risky bool
+}
+
+// New returns an emulator for cfg, with the defaults for empty fields.
+func New(cfg Config) *Emulator {
+	e := &Emulator{
+		keys:   map[string]string{},
+		scenes: map[string]bool{},
+		faults: emulator.NewFaults(),
+		nonces: map[string]time.Time{},
+	}
+	for id, secret := range cfg.AccessKeys {
+		e.keys[id] = secret
+	}
+	if len(e.keys) == 0 {
+		e.keys[DefaultAccessKeyID] = DefaultAccessKeySecret
+	}
+	for _, s := range cfg.Scenes {
+		e.scenes[s] = true
+	}
+	if len(e.scenes) == 0 {
+		e.scenes[DefaultSceneID] = true
+	}
+	e.api = e.faults.Wrap(http.HandlerFunc(e.serveAPI), `{"RequestId":"0A1B2C3D-0000","Success":tr`)
+	return e
+}
+
+// Inject sets the fault the emulator produces; providertest.FaultNone clears
+// it. FaultInternalError answers 500 InternalError, FaultThrottled
+// Throttling.User and FaultBadCredentials InvalidAccessKeyId.NotFound, in
+// the gateway's JSON envelope.
+func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
+
+// SetLatency delays every API answer by d.
+func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
+
+// Advance moves the emulator's clock forward by d, for expiry tests.
+func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
+
+// Now returns the emulator's clock.
+func (e *Emulator) Now() time.Time { return e.clock.Now() }
+
+// Calls returns how many API requests the emulator received (the script and
+// mint endpoints are not counted).
+func (e *Emulator) Calls() int64 { return e.calls.Load() }
+
+// ServeHTTP serves the API at "/", the client script at ScriptPath and the
+// mint endpoint at MintPath.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case ScriptPath:
+		serveScript(w, r)
+	case MintPath:
+		e.serveMint(w, r)
+	default:
+		e.calls.Add(1)
+		e.api.ServeHTTP(w, r)
+	}
+}
+
+// apiError is the gateway's error envelope.
+type apiError struct {
+	RequestID string `json:"RequestId"`
+	HostID    string `json:"HostId"`
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	Recommend string `json:"Recommend"`
+}
+
+// gatewayError is a rejection by the gateway before the API runs.
+type gatewayError struct {
+	status  int
+	code    string
+	message string
+}
+
+func fail(status int, code, message string) *gatewayError {
+	return &gatewayError{status: status, code: code, message: message}
+}
+
+func (e *Emulator) requestID() string {
+	// Alibaba request IDs are upper-case UUIDs.
+	h := strings.ToUpper(emulator.RandomHex(16))
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func (e *Emulator) writeError(w http.ResponseWriter, ge *gatewayError) {
+	id := e.requestID()
+	writeJSON(w, ge.status, apiError{
+		RequestID: id,
+		HostID:    hostID,
+		Code:      ge.code,
+		Message:   ge.message,
+		Recommend: "https://api.aliyun.com/troubleshoot?q=" + ge.code + "&product=captcha&requestId=" + id,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// verifyReply is the VerifyIntelligentCaptcha answer.
+type verifyReply struct {
+	RequestID string       `json:"RequestId"`
+	Success   bool         `json:"Success"`
+	Code      string       `json:"Code"`
+	Message   string       `json:"Message"`
+	Result    verifyResult `json:"Result"`
+}
+
+type verifyResult struct {
+	VerifyResult bool   `json:"VerifyResult"`
+	VerifyCode   string `json:"VerifyCode"`
+}
+
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
+	switch e.faults.Current() {
+	case providertest.FaultInternalError:
+		e.writeError(w, fail(http.StatusInternalServerError, "InternalError",
+			"The request processing has failed due to some unknown error, exception or failure."))
+		return
+	case providertest.FaultThrottled:
+		e.writeError(w, fail(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control."))
+		return
+	case providertest.FaultBadCredentials:
+		e.writeError(w, fail(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))
+		return
+	}
+	params, ge := e.authenticate(r)
+	if ge != nil {
+		e.writeError(w, ge)
+		return
+	}
+	param, ok := params["CaptchaVerifyParam"]
+	if !ok {
+		e.writeError(w, fail(http.StatusBadRequest, "MissingCaptchaVerifyParam",
+			"CaptchaVerifyParam is mandatory for this action."))
+		return
+	}
+	code := e.judge(param, params["SceneId"])
+	writeJSON(w, http.StatusOK, verifyReply{
+		RequestID: e.requestID(),
+		Success:   true,
+		Code:      "Success",
+		Message:   "success",
+		Result:    verifyResult{VerifyResult: code[0] == 'T', VerifyCode: code},
+	})
+}
+
+// readBody reads the request body under maxRequestBody.
+func readBody(r *http.Request) ([]byte, *gatewayError) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		return nil, fail(http.StatusBadRequest, "InvalidParameter", "The request body could not be read.")
+	}
+	if n > maxRequestBody {
+		return nil, fail(http.StatusRequestEntityTooLarge, "InvalidParameter", "The request body is too large.")
+	}
+	return buf.Bytes(), nil
+}
