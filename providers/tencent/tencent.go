@@ -1,0 +1,399 @@
+package tencent
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Endpoints of the DescribeCaptchaResult API. A CaptchaAppId belongs to one
+// site: use the host of the console where the app was created.
+const (
+	// DefaultEndpoint is the China site (cloud.tencent.com).
+	DefaultEndpoint = "captcha.tencentcloudapi.com"
+	// InternationalEndpoint is the international site (tencentcloud.com).
+	InternationalEndpoint = "captcha.intl.tencentcloudapi.com"
+)
+
+// API identity sent in X-TC-Action and X-TC-Version.
+const (
+	Action  = "DescribeCaptchaResult"
+	Version = "2019-07-22"
+)
+
+// Defaults of Config fields.
+const (
+	DefaultTicketField    = "ticket"
+	DefaultRandstrField   = "randstr"
+	DefaultDisasterMaxAge = 5 * time.Minute
+	DefaultClockSkew      = 60 * time.Second
+	// MaxTicketLen bounds the ticket (and MaxRandstrLen the randstr) the
+	// provider accepts. Real tickets are a few hundred bytes; longer values
+	// are rejected locally (CodeTicketMalformed) without a call.
+	MaxTicketLen  = 4096
+	MaxRandstrLen = 128
+)
+
+// Config configures a Provider. SecretID, SecretKey, AppID and AppSecretKey
+// are required; every other field has a default.
+type Config struct {
+	// SecretID is the API key ID (CAM), "AKID…". Required.
+	SecretID string
+	// SecretKey is the API key secret. Required.
+	SecretKey string
+	// Token is the session token of temporary (STS) credentials, sent in
+	// X-TC-Token. Default: none (permanent credentials).
+	Token string
+	// AppID is the CaptchaAppId of the captcha app. Required.
+	AppID uint64
+	// AppSecretKey is the app's verification key (AppSecretKey). Required.
+	AppSecretKey string
+	// Endpoint is the API host, DefaultEndpoint or InternationalEndpoint, or
+	// a base URL "http(s)://host[:port]" (an emulator, a proxy). The signed
+	// Host is host[:port] of that URL. Default: DefaultEndpoint over HTTPS.
+	Endpoint string
+	// HTTPClient sends the requests. Default: a client on
+	// vendorhttp.NewTransport (keep-alive sized for concurrency).
+	HTTPClient *http.Client
+	// Timeout bounds each call, on top of the caller's context. Default:
+	// vendorhttp.DefaultTimeout (2 s).
+	Timeout time.Duration
+	// TicketField and RandstrField name the request fields the ticket and
+	// the randstr are read from. Default: "ticket" and "randstr".
+	TicketField  string
+	RandstrField string
+	// DisasterMaxAge is how long a disaster-recovery ticket stays acceptable
+	// after the time written in it. Default: 5 minutes.
+	DisasterMaxAge time.Duration
+	// ClockSkew is how far in the future a disaster-recovery ticket's time
+	// may be (the client's clock may run ahead of ours). Default: 60 s.
+	ClockSkew time.Duration
+	// Now returns the current time, for request timestamps and disaster-ticket
+	// ages. Default: time.Now. Tests set it to an emulator's clock.
+	Now func() time.Time
+}
+
+// Provider verifies Tencent Cloud Captcha tickets with DescribeCaptchaResult.
+// It implements captcha.Provider, captcha.TicketIdentifier and
+// captcha.FailbackChecker, and is safe for concurrent use.
+type Provider struct {
+	url     string
+	token   []string
+	appID   uint64
+	tail    []byte // `,"CaptchaAppId":N,"AppSecretKey":"…"}`
+	signer  *Signer
+	client  *http.Client
+	timeout time.Duration
+	fields  []string
+	maxAge  time.Duration
+	skew    time.Duration
+	now     func() time.Time
+	typeHdr []string
+	actHdr  []string
+	verHdr  []string
+}
+
+var (
+	_ captcha.Provider         = (*Provider)(nil)
+	_ captcha.TicketIdentifier = (*Provider)(nil)
+	_ captcha.FailbackChecker  = (*Provider)(nil)
+)
+
+// name is the provider's Name.
+const name = "tencent"
+
+const contentType = "application/json"
+
+// New validates cfg and returns a Provider. An invalid field is an error that
+// names it, e.g. "tencent: Config.AppID is required".
+func New(cfg Config) (*Provider, error) {
+	if err := checkHeaderToken("SecretID", cfg.SecretID, true); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(cfg.SecretID, "/,") {
+		return nil, errors.New("tencent: Config.SecretID must not contain '/' or ','")
+	}
+	if cfg.SecretKey == "" {
+		return nil, errors.New("tencent: Config.SecretKey is required")
+	}
+	if err := checkHeaderToken("Token", cfg.Token, false); err != nil {
+		return nil, err
+	}
+	if cfg.AppID == 0 {
+		return nil, errors.New("tencent: Config.AppID is required")
+	}
+	if cfg.AppSecretKey == "" {
+		return nil, errors.New("tencent: Config.AppSecretKey is required")
+	}
+	base, host, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout < 0 {
+		return nil, errors.New("tencent: Config.Timeout must not be negative")
+	}
+	if cfg.DisasterMaxAge < 0 {
+		return nil, errors.New("tencent: Config.DisasterMaxAge must not be negative")
+	}
+	if cfg.ClockSkew < 0 {
+		return nil, errors.New("tencent: Config.ClockSkew must not be negative")
+	}
+	ticketField := orDefault(cfg.TicketField, DefaultTicketField)
+	randstrField := orDefault(cfg.RandstrField, DefaultRandstrField)
+	if ticketField == randstrField {
+		return nil, errors.New("tencent: Config.TicketField and Config.RandstrField must differ")
+	}
+
+	p := &Provider{
+		url:     base,
+		appID:   cfg.AppID,
+		signer:  NewSigner(cfg.SecretID, cfg.SecretKey, Service, host),
+		client:  vendorhttp.Client(cfg.HTTPClient),
+		timeout: cfg.Timeout,
+		fields:  []string{ticketField, randstrField},
+		maxAge:  cfg.DisasterMaxAge,
+		skew:    cfg.ClockSkew,
+		now:     cfg.Now,
+		typeHdr: []string{contentType},
+		actHdr:  []string{Action},
+		verHdr:  []string{Version},
+	}
+	if cfg.Token != "" {
+		p.token = []string{cfg.Token}
+	}
+	p.tail = appendBodyTail(nil, cfg.AppID, cfg.AppSecretKey)
+	if p.timeout == 0 {
+		p.timeout = vendorhttp.DefaultTimeout
+	}
+	if p.maxAge == 0 {
+		p.maxAge = DefaultDisasterMaxAge
+	}
+	if p.skew == 0 {
+		p.skew = DefaultClockSkew
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// checkHeaderToken checks that a credential sent in a header is printable
+// ASCII without spaces.
+func checkHeaderToken(field, v string, required bool) error {
+	if v == "" {
+		if required {
+			return fmt.Errorf("tencent: Config.%s is required", field)
+		}
+		return nil
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] >= 0x7f {
+			return fmt.Errorf("tencent: Config.%s must be printable ASCII without spaces", field)
+		}
+	}
+	return nil
+}
+
+// parseEndpoint returns the request URL and the Host to sign for an
+// Endpoint: a bare host[:port] (HTTPS) or an http(s) base URL.
+func parseEndpoint(ep string) (base, host string, err error) {
+	if ep == "" {
+		ep = DefaultEndpoint
+	}
+	raw := ep
+	if !strings.Contains(ep, "://") {
+		raw = "https://" + ep
+	}
+	u, perr := url.Parse(raw)
+	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" ||
+		u.Opaque != "" || strings.ContainsAny(u.Host, " \t\r\n") {
+		return "", "", errors.New(`tencent: Config.Endpoint must be a host[:port] or an "http(s)://host[:port]" URL`)
+	}
+	host = strings.ToLower(u.Host)
+	return u.Scheme + "://" + host + "/", host, nil
+}
+
+// Name returns "tencent".
+func (p *Provider) Name() string { return name }
+
+// Fields returns the ticket and randstr field names (default "ticket",
+// "randstr").
+func (p *Provider) Fields() []string { return p.fields }
+
+// TicketID identifies a ticket by its ticket field alone (the hex SHA-256 of
+// it), so resubmitting a ticket with another randstr is still a replay.
+func (p *Provider) TicketID(t captcha.Ticket) string {
+	sum := sha256.Sum256([]byte(t.Values[p.fields[0]]))
+	return hex.EncodeToString(sum[:])
+}
+
+// Verify asks DescribeCaptchaResult about t. CaptchaCode 1 passes; any other
+// verdict is a rejection with the code in Result.Code; see the package
+// documentation for how error replies map to errors. A malformed ticket, and a
+// disaster-recovery ticket that fails the local check, are rejected without a
+// call.
+func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	ticket, randstr := t.Values[p.fields[0]], t.Values[p.fields[1]]
+	if !plausible(ticket, MaxTicketLen) || !plausible(randstr, MaxRandstrLen) {
+		return p.result(false, CodeTicketMalformed, 0, ""), nil
+	}
+	now := p.now()
+	if IsDisasterTicket(ticket) {
+		d, err := ParseDisasterTicket(ticket)
+		if err == nil {
+			err = checkDisaster(d, p.appID, now, p.maxAge, p.skew)
+		}
+		if err != nil {
+			return p.result(false, CodeDisasterInvalid, 0, ""), nil
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+
+	body := make([]byte, 0, 64+len(ticket)+len(randstr)+len(t.ClientIP)+len(p.tail))
+	body = appendBody(body, ticket, t.ClientIP, randstr, p.tail)
+	ts := now.Unix()
+	var authBuf [256]byte
+	auth := p.signer.appendAuthorization(authBuf[:0], ts, contentType, body)
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrMisconfigured, "request", err)
+	}
+	req.ContentLength = int64(len(body))
+	req.Header = http.Header{
+		"Content-Type":   p.typeHdr,
+		"Authorization":  {string(auth)},
+		"X-Tc-Action":    p.actHdr,
+		"X-Tc-Version":   p.verHdr,
+		"X-Tc-Timestamp": {strconv.FormatInt(ts, 10)},
+	}
+	if p.token != nil {
+		req.Header["X-Tc-Token"] = p.token
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Transport(name, err)
+	}
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	if err := vendorhttp.ReadBody(resp, buf); err != nil {
+		return captcha.Result{}, vendorhttp.Transport(name, err)
+	}
+	return p.decide(resp.StatusCode, buf.Bytes())
+}
+
+// decide maps a reply to a Result or an error. The error envelope wins
+// whatever the HTTP status, as in the official SDK.
+func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
+	v, err := parseReply(body)
+	if err != nil {
+		if status != http.StatusOK {
+			return captcha.Result{}, vendorhttp.Status(name, status)
+		}
+		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, "malformed-reply", err)
+	}
+	if v.errCode != "" {
+		switch classifyEnvelope(v.errCode) {
+		case classUnavailable:
+			return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, v.errCode, nil)
+		case classThrottled:
+			return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrThrottled, v.errCode, nil)
+		default:
+			return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrMisconfigured, v.errCode, nil)
+		}
+	}
+	if status != http.StatusOK {
+		return captcha.Result{}, vendorhttp.Status(name, status)
+	}
+	code := strconv.FormatInt(v.code, 10)
+	switch v.code {
+	case 1:
+		return p.result(true, code, v.evil, v.requestID), nil
+	case 26:
+		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, code, errSystemBusy)
+	}
+	return p.result(false, code, v.evil, v.requestID), nil
+}
+
+var errSystemBusy = errors.New("CaptchaCode 26 (system busy)")
+
+func (p *Provider) result(passed bool, code string, evil int64, requestID string) captcha.Result {
+	return captcha.Result{
+		Provider:  name,
+		Passed:    passed,
+		Code:      code,
+		Risk:      clampInt(evil),
+		RequestID: requestID,
+		At:        p.now(),
+	}
+}
+
+func clampInt(v int64) int {
+	const maxInt = int64(^uint(0) >> 1)
+	switch {
+	case v > maxInt:
+		return int(maxInt)
+	case v < -maxInt-1:
+		return int(-maxInt - 1)
+	}
+	return int(v)
+}
+
+// plausible reports whether s could be a ticket value: non-empty, at most
+// maxLen bytes, printable ASCII without spaces.
+func plausible(s string, maxLen int) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckFailback vets t locally while Tencent is unavailable. A
+// disaster-recovery ticket passes when it parses, names our AppID, and was
+// issued at most DisasterMaxAge ago and at most ClockSkew in the future. Any
+// other ticket passes when ticket and randstr are plausible: non-empty,
+// bounded (MaxTicketLen, MaxRandstrLen) and printable ASCII. Otherwise the
+// error wraps captcha.ErrRejected; it never contains the ticket.
+func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
+	ticket, randstr := t.Values[p.fields[0]], t.Values[p.fields[1]]
+	if !plausible(ticket, MaxTicketLen) || !plausible(randstr, MaxRandstrLen) {
+		return vendorhttp.Fail(name, captcha.ErrRejected, CodeTicketMalformed, nil)
+	}
+	if !IsDisasterTicket(ticket) {
+		return nil
+	}
+	d, err := ParseDisasterTicket(ticket)
+	if err == nil {
+		err = checkDisaster(d, p.appID, p.now(), p.maxAge, p.skew)
+	}
+	if err != nil {
+		return vendorhttp.Fail(name, captcha.ErrRejected, CodeDisasterInvalid, err)
+	}
+	return nil
+}

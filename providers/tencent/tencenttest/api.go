@@ -1,0 +1,341 @@
+package tencenttest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/captchakit/captcha/internal/emulator"
+	"github.com/captchakit/captcha/providers/providertest"
+)
+
+// Error codes and messages of the envelopes the emulator answers, as Tencent
+// words them.
+var errorMessages = map[string]string{
+	"AuthFailure.InvalidAuthorization": "The Authorization header is invalid.",
+	"AuthFailure.SecretIdNotFound":     "The SecretId is not found, please ensure that your SecretId is correct.",
+	"AuthFailure.SignatureExpire":      "Signature expired. Timestamp comparisons failed.",
+	"AuthFailure.SignatureFailure":     "The provided credentials could not be validated. Please check your signature is correct.",
+	"AuthFailure.TokenFailure":         "The token is invalid or has expired.",
+	"InternalError":                    "An internal error has occurred. Retry your request, but if the problem persists, contact us.",
+	"InvalidAction":                    "The action requested is invalid.",
+	"InvalidParameter":                 "The request body is not a valid JSON object of the expected parameter types.",
+	"MissingParameter":                 "The request is missing a required parameter.",
+	"NoSuchVersion":                    "The requested version does not exist or is not supported.",
+	"RequestLimitExceeded":             "Your current request times exceed the frequency limit of 1000 per second. Please reduce the frequency of calls.",
+	"RequestSizeLimitExceeded":         "The request size exceeds the limit.",
+	"UnsupportedProtocol":              "Only POST with a JSON body is supported by this emulator.",
+}
+
+// captchaMsgs are the CaptchaMsg texts of the verdicts.
+var captchaMsgs = map[int]string{
+	1:   "OK",
+	7:   "captcha no match",
+	8:   "ticket expired",
+	9:   "ticket reused",
+	15:  "decrypt fail",
+	16:  "appid no match",
+	21:  "diff",
+	26:  "system busy",
+	100: "appid-secretkey-ticket mismatch",
+}
+
+const maxRequestBody = 1 << 20
+
+// serveAPI answers one DescribeCaptchaResult request (faults at the HTTP
+// level were already applied by Faults.Wrap).
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
+	switch e.faults.Current() {
+	case providertest.FaultInternalError:
+		writeError(w, "InternalError")
+		return
+	case providertest.FaultThrottled:
+		writeError(w, "RequestLimitExceeded")
+		return
+	case providertest.FaultBadCredentials:
+		writeError(w, "AuthFailure.SecretIdNotFound")
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeError(w, "UnsupportedProtocol")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		writeError(w, "RequestSizeLimitExceeded")
+		return
+	}
+	if code := e.authenticate(r, body); code != "" {
+		writeError(w, code)
+		return
+	}
+	var req struct {
+		CaptchaType  *int64
+		Ticket       *string
+		UserIp       *string //nolint:revive // the API's own spelling
+		Randstr      *string
+		CaptchaAppId *uint64 //nolint:revive // the API's own spelling
+		AppSecretKey *string
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, "InvalidParameter")
+		return
+	}
+	if req.CaptchaType == nil || req.Ticket == nil || req.UserIp == nil || req.Randstr == nil ||
+		req.CaptchaAppId == nil || req.AppSecretKey == nil {
+		writeError(w, "MissingParameter")
+		return
+	}
+	if e.busy.Load() {
+		writeVerdict(w, 26, 0)
+		return
+	}
+	code, evil := e.judge(*req.Ticket, *req.Randstr, *req.CaptchaAppId, *req.AppSecretKey)
+	writeVerdict(w, code, evil)
+}
+
+// judge returns the CaptchaCode (and EvilLevel) for a ticket.
+func (e *Emulator) judge(ticket, randstr string, appID uint64, appSecret string) (int, int) {
+	secret, ok := e.apps[appID]
+	if !ok || subtle.ConstantTimeCompare([]byte(secret), []byte(appSecret)) != 1 {
+		return 100, 0
+	}
+	if strings.HasPrefix(ticket, "trerror_") || strings.HasPrefix(ticket, "terror_") {
+		return 21, 0
+	}
+	rec, ok := e.tickets.Use(ticket)
+	switch {
+	case !ok:
+		return 15, 0
+	case rec.Used:
+		return 9, 0
+	case rec.Value.appID != appID:
+		return 16, 0
+	case e.clock.Now().Sub(rec.Issued) > e.lifetime:
+		return 8, 0
+	case subtle.ConstantTimeCompare([]byte(rec.Value.randstr), []byte(randstr)) != 1:
+		return 7, 0
+	}
+	return 1, rec.Value.evil
+}
+
+// authenticate checks action, version, Authorization, timestamp, signature
+// and token, in that order, and returns the error code of the first failure
+// or "".
+func (e *Emulator) authenticate(r *http.Request, body []byte) string {
+	switch a := r.Header.Get("X-TC-Action"); {
+	case a == "":
+		return "MissingParameter"
+	case a != "DescribeCaptchaResult":
+		return "InvalidAction"
+	}
+	if r.Header.Get("X-TC-Version") != "2019-07-22" {
+		return "NoSuchVersion"
+	}
+	auth, ok := parseAuthorization(r.Header.Get("Authorization"))
+	if !ok {
+		return "AuthFailure.InvalidAuthorization"
+	}
+	cred, ok := e.creds[auth.secretID]
+	if !ok {
+		return "AuthFailure.SecretIdNotFound"
+	}
+	tsText := r.Header.Get("X-TC-Timestamp")
+	if tsText == "" {
+		return "MissingParameter"
+	}
+	ts, err := strconv.ParseInt(tsText, 10, 64)
+	if err != nil {
+		return "AuthFailure.InvalidAuthorization"
+	}
+	now := e.clock.Now().Unix()
+	if d := now - ts; d > int64(e.skew/time.Second) || -d > int64(e.skew/time.Second) {
+		return "AuthFailure.SignatureExpire"
+	}
+	if auth.service != "captcha" || auth.date != time.Unix(ts, 0).UTC().Format(time.DateOnly) {
+		return "AuthFailure.SignatureFailure"
+	}
+	payload := body
+	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
+		payload = []byte("UNSIGNED-PAYLOAD")
+	}
+	cr := canonicalRequest(r.Method, auth.signedHeaders, func(name string) string {
+		if name == "host" {
+			return r.Host
+		}
+		return r.Header.Get(name)
+	}, payload)
+	want := signature(cred.SecretKey, auth.date, auth.service, stringToSign(ts, auth.date, auth.service, cr))
+	if !hmac.Equal([]byte(want), []byte(auth.signature)) {
+		return "AuthFailure.SignatureFailure"
+	}
+	if cred.Token != "" && subtle.ConstantTimeCompare([]byte(cred.Token), []byte(r.Header.Get("X-TC-Token"))) != 1 {
+		return "AuthFailure.TokenFailure"
+	}
+	return ""
+}
+
+// authorization is a parsed Authorization header.
+type authorization struct {
+	secretID, date, service string
+	signedHeaders           []string
+	signature               string
+}
+
+// parseAuthorization parses
+//
+//	TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_request, SignedHeaders=<h1;h2>, Signature=<64 hex>
+//
+// The signed headers must be sorted, lower case, and include content-type and
+// host.
+func parseAuthorization(h string) (authorization, bool) {
+	var a authorization
+	rest, ok := strings.CutPrefix(h, "TC3-HMAC-SHA256 ")
+	if !ok {
+		return a, false
+	}
+	parts := strings.Split(rest, ",")
+	if len(parts) != 3 {
+		return a, false
+	}
+	cred, ok1 := strings.CutPrefix(strings.TrimSpace(parts[0]), "Credential=")
+	signed, ok2 := strings.CutPrefix(strings.TrimSpace(parts[1]), "SignedHeaders=")
+	sig, ok3 := strings.CutPrefix(strings.TrimSpace(parts[2]), "Signature=")
+	if !ok1 || !ok2 || !ok3 {
+		return a, false
+	}
+	scope := strings.Split(cred, "/")
+	if len(scope) != 4 || scope[0] == "" || scope[3] != "tc3_request" {
+		return a, false
+	}
+	if _, err := time.Parse(time.DateOnly, scope[1]); err != nil {
+		return a, false
+	}
+	a.secretID, a.date, a.service = scope[0], scope[1], scope[2]
+	a.signedHeaders = strings.Split(signed, ";")
+	var hasType, hasHost bool
+	for i, n := range a.signedHeaders {
+		if n == "" || n != strings.ToLower(n) || (i > 0 && a.signedHeaders[i-1] >= n) {
+			return a, false
+		}
+		hasType = hasType || n == "content-type"
+		hasHost = hasHost || n == "host"
+	}
+	if !hasType || !hasHost {
+		return a, false
+	}
+	if _, err := hex.DecodeString(sig); err != nil || len(sig) != 64 {
+		return a, false
+	}
+	a.signature = strings.ToLower(sig)
+	return a, true
+}
+
+// canonicalRequest builds the TC3 CanonicalRequest of a POST to "/": each
+// signed header as "name:value\n", its value trimmed and in lower case.
+func canonicalRequest(method string, signed []string, header func(string) string, payload []byte) string {
+	var b strings.Builder
+	b.WriteString(method)
+	b.WriteString("\n/\n\n")
+	for _, n := range signed {
+		b.WriteString(n)
+		b.WriteByte(':')
+		b.WriteString(strings.ToLower(strings.TrimSpace(header(n))))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(signed, ";"))
+	b.WriteByte('\n')
+	b.WriteString(sha256Hex(payload))
+	return b.String()
+}
+
+func stringToSign(ts int64, date, service, canonical string) string {
+	return "TC3-HMAC-SHA256\n" + strconv.FormatInt(ts, 10) + "\n" + date + "/" + service + "/tc3_request\n" +
+		sha256Hex([]byte(canonical))
+}
+
+// signature derives the signing key (per request, the plain way) and signs.
+func signature(secretKey, date, service, sts string) string {
+	kDate := hmacSum([]byte("TC3"+secretKey), date)
+	kService := hmacSum(kDate, service)
+	kSigning := hmacSum(kService, "tc3_request")
+	return hex.EncodeToString(hmacSum(kSigning, sts))
+}
+
+func hmacSum(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	io.WriteString(m, msg)
+	return m.Sum(nil)
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// writeError writes Tencent's error envelope with HTTP 200.
+func writeError(w http.ResponseWriter, code string) {
+	var reply struct {
+		Response struct {
+			Error struct {
+				Code    string
+				Message string
+			}
+			RequestId string //nolint:revive // the API's own spelling
+		}
+	}
+	reply.Response.Error.Code = code
+	reply.Response.Error.Message = errorMessages[code]
+	reply.Response.RequestId = requestID()
+	writeJSON(w, &reply)
+}
+
+// writeVerdict writes a DescribeCaptchaResult reply.
+func writeVerdict(w http.ResponseWriter, code, evil int) {
+	now := time.Now().Unix()
+	var reply struct {
+		Response struct {
+			CaptchaCode       int
+			CaptchaMsg        string
+			EvilLevel         int
+			GetCaptchaTime    int64
+			SubmitCaptchaTime int64
+			EvilBitmap        *int
+			RequestId         string //nolint:revive // the API's own spelling
+		}
+	}
+	reply.Response.CaptchaCode = code
+	reply.Response.CaptchaMsg = captchaMsgs[code]
+	reply.Response.EvilLevel = evil
+	reply.Response.GetCaptchaTime = now
+	reply.Response.SubmitCaptchaTime = now
+	reply.Response.RequestId = requestID()
+	writeJSON(w, &reply)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+// requestID returns a random UUID-shaped request ID.
+func requestID() string {
+	h := emulator.RandomHex(16)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+var errBadAppID = errors.New("appid must be a positive integer")

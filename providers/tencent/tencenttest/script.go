@@ -1,0 +1,69 @@
+package tencenttest
+
+import (
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// script is the stand-in TCaptcha.js.
+//
+//go:embed tcaptcha.js
+var script []byte
+
+func (e *Emulator) serveScript(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/javascript; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(script)
+}
+
+// serveMint mints a ticket for the stand-in script.
+func (e *Emulator) serveMint(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "no-store")
+	switch r.Method {
+	case http.MethodOptions:
+		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Headers", "Content-Type")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case http.MethodGet, http.MethodPost:
+	default:
+		h.Set("Allow", "GET, POST, OPTIONS")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	var appID uint64
+	if s := r.URL.Query().Get("appid"); s != "" {
+		id, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || id == 0 {
+			h.Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{"ret": 1, "errorMessage": errBadAppID.Error()})
+			return
+		}
+		appID = id
+	}
+	var opts []MintOption
+	if r.URL.Query().Get("risky") == "1" {
+		opts = append(opts, Risky())
+	}
+	t := e.Mint(appID, opts...)
+	h.Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(struct {
+		Ret     int    `json:"ret"`
+		Ticket  string `json:"ticket"`
+		Randstr string `json:"randstr"`
+		AppID   string `json:"appid"`
+	}{0, t.Ticket, t.Randstr, strconv.FormatUint(t.AppID, 10)})
+}
