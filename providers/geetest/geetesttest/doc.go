@@ -1,0 +1,71 @@
+// Package geetesttest is an emulator of GeeTest's server APIs for tests and
+// offline demos: v3 register.php, validate.php and bypass_status.php, and the
+// v4 /validate endpoint, all under one URL, plus stand-in client scripts
+// (/static/gt.js, /static/gt4.js) with the real scripts' client API.
+//
+//	srv := geetesttest.NewServer(t, geetesttest.Config{}) // demo keys of protocols.md
+//	p3, _ := geetest.NewV3(geetest.V3Config{
+//		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
+//		StatusStore: st, APIBase: srv.URL,
+//	})
+//	p4, _ := geetest.NewV4(geetest.V4Config{
+//		CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey,
+//		APIBase: srv.URL,
+//	})
+//
+// # v3
+//
+// register.php issues a random origin challenge and remembers it hashed per
+// the request's digestmod (md5, sha256, hmac-sha256), as the provider hashes
+// it. [Emulator.SetRegisterDown] makes it answer {"challenge":"0"}, which
+// sends the provider into failback mode. validate.php accepts a challenge it
+// issued (also with the two characters the slide captcha appends) once,
+// within ChallengeTTL, when geetest_validate is md5(key + "geetest" +
+// challenge) and geetest_seccode is that validate followed by "|jordan"
+// (the formula of GeeTest's legacy SDK pre-check, protocols §3.1.2); it then
+// answers {"seccode": md5(seccode)}, else {"seccode":"false"} (raw text
+// without json_format=1). [Emulator.Solve] computes those values for a
+// challenge, as a user solving the puzzle would get them.
+//
+// # v4
+//
+// /validate (captcha_id in the query or form) recomputes sign_token, requires
+// a decimal gen_time (-50005), knows only its captcha ID (-50103), accepts a
+// lot_number it minted once (-50003 afterwards) within LotTTL ("pass_token
+// expire" after), and answers with the bodies of protocols §4.3 G-5.
+// [Emulator.MintV4] mints a full passing value set. GeeTest does not document
+// its reply to a wrong sign_token; the emulator answers result "fail" with
+// reason "sign_token error", as protocols §3.3 suggests.
+//
+// # Faults
+//
+// [Emulator.Inject] takes the shared providertest.Fault values. The transport
+// faults (hang, slow, HTTP 5xx with an HTML body, malformed JSON, connection
+// reset) apply to every API endpoint. The vendor-level ones:
+//
+//   - FaultInternalError: v4 answers {"status":"error","code":"-50000",
+//     "msg":"runtime error"}. GeeTest documents no internal-error body for the
+//     v3 endpoints, so they answer HTTP 500 with the text "00 runtime error"
+//     (00 is the runtime-error code of GeeTest's client API).
+//   - FaultThrottled: HTTP 429. GeeTest documents no throttling reply at all;
+//     429 is what a rate-limiting gateway would send.
+//   - FaultBadCredentials: v4 answers -50103 (captcha_id does not exist);
+//     register.php answers {"challenge":""} as for an unknown gt;
+//     validate.php, which takes no credentials, answers {"seccode":"false"}.
+//
+// # Client scripts
+//
+// The stand-in scripts find the emulator through their own URL
+// (document.currentScript.src), so a page only changes the script addresses
+// to go offline. gt.js's window.initGeetest({gt, challenge, offline,
+// new_captcha, product}, callback) hands callback a captcha object with
+// appendTo, onReady, onSuccess, onError, onClose, getValidate, verify and
+// reset; its solve button has id "geetest-emulator-solve". Online, solving
+// appends two digits to the challenge (as GeeTest's slide does) and fetches
+// validate and seccode from the emulator's solve endpoint; offline (success 0)
+// it makes them up locally, as the real gt.js does, and the server's failback
+// policy decides. gt4.js's window.initGeetest4({captchaId, product},
+// callback) object has appendTo, onReady, onSuccess, onError, onClose,
+// getValidate, showCaptcha and reset; its button has id
+// "geetest4-emulator-solve" and solving fetches a minted value set.
+package geetesttest

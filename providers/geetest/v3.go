@@ -1,0 +1,595 @@
+package geetest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Provider names, as reported in Result.Provider and in errors.
+const (
+	NameV3 = "geetest3"
+	NameV4 = "geetest4"
+)
+
+// GeeTest v3 ticket fields, as gt.js's getValidate returns them and pages post
+// them.
+const (
+	FieldChallenge = "geetest_challenge"
+	FieldValidate  = "geetest_validate"
+	FieldSeccode   = "geetest_seccode"
+)
+
+// Default endpoints and limits.
+const (
+	// DefaultV3APIBase is GeeTest v3's API host (register.php, validate.php).
+	// The official SDKs use plain HTTP; HTTPS works too.
+	DefaultV3APIBase = "http://api.geetest.com"
+	// DefaultChallengeMaxAge is how long a v3 challenge stays valid: GeeTest
+	// documents ten minutes.
+	DefaultChallengeMaxAge = 10 * time.Minute
+	// SDK is the value sent in the sdk parameter.
+	SDK = "captchakit-go:1"
+	// clockSkew is how far in the future an issue time may lie, for servers
+	// whose clocks differ slightly.
+	clockSkew = time.Minute
+)
+
+// DigestMod selects how a v3 challenge from register.php is hashed with the
+// private key before it goes to the browser. Anything other than md5 must be
+// enabled on the account by GeeTest.
+type DigestMod string
+
+// The digest modes GeeTest supports.
+const (
+	DigestMD5        DigestMod = "md5"         // md5_hex(origin + private_key)
+	DigestSHA256     DigestMod = "sha256"      // sha256_hex(origin + private_key)
+	DigestHMACSHA256 DigestMod = "hmac-sha256" // hex(HMAC-SHA256(private_key, origin))
+)
+
+// V3Config configures a GeeTest v3 provider.
+type V3Config struct {
+	// CaptchaID is the public captcha ID ("gt"), 32 hex digits. Required.
+	CaptchaID string
+	// PrivateKey is the secret key, 32 hex digits. Required. It is used only
+	// locally, to hash challenges; it is never sent.
+	PrivateKey string
+	// DigestMod hashes challenges. Default: DigestMD5.
+	DigestMod DigestMod
+	// StatusStore keeps each client's server status between register and
+	// validate; see package session. It must be signed. Required.
+	StatusStore captcha.StatusStore
+	// APIBase is the scheme and host of register.php and validate.php, e.g.
+	// an emulator's URL. Default: DefaultV3APIBase.
+	APIBase string
+	// HTTPClient sends the requests. Default: a client on
+	// vendorhttp.NewTransport. Its own Timeout, if any, also applies.
+	HTTPClient *http.Client
+	// Timeout bounds each call to GeeTest. Default: vendorhttp.DefaultTimeout
+	// (2s; GeeTest's SDKs use 5s, and any failure leads to failback).
+	Timeout time.Duration
+	// ChallengeMaxAge is how old an issued challenge may be when it is
+	// validated. Default: DefaultChallengeMaxAge (10 minutes).
+	ChallengeMaxAge time.Duration
+	// UserID returns the optional user_id sent to GeeTest for its analytics
+	// (you may hash it); an empty result sends none. Default: none.
+	UserID func(r *http.Request) string
+	// ClientType is sent as client_type: "web", "h5", "native" or "unknown".
+	// Default: "" (not sent).
+	ClientType string
+	// ClientIP returns the client address sent as ip_address by the register
+	// step (Verify sends Ticket.ClientIP). Default: the host of r.RemoteAddr.
+	// WARNING: derive it from forwarding headers only behind proxies you trust.
+	ClientIP func(r *http.Request) string
+}
+
+// V3 is the GeeTest v3 provider: [RegisterHandler] performs API1 (register)
+// and records the outcome with the StatusStore, and Verify performs API2
+// (validate). It implements captcha.Provider, captcha.TicketIdentifier and
+// captcha.FailbackChecker, and is safe for concurrent use.
+//
+// Verify first checks the client's server status: it must exist, be readable,
+// have been recorded for the submitted challenge, and be at most
+// ChallengeMaxAge old; otherwise it fails with captcha.ErrNoServerStatus
+// without calling GeeTest. If register was online, it asks validate.php and
+// passes only if GeeTest answers md5(seccode). If register fell back, it calls
+// nothing and returns an error wrapping both captcha.ErrUnavailable and
+// captcha.ErrOfflineTicket, so that the core's failback policy decides; a
+// failback ticket never passes by itself.
+type V3 struct {
+	id, key      string
+	digest       DigestMod
+	store        captcha.StatusStore
+	client       *http.Client
+	timeout      time.Duration
+	maxAge       time.Duration
+	userID       func(*http.Request) string
+	clientType   string
+	clientIP     func(*http.Request) string
+	registerURL  string // with the fixed query parameters
+	validateURL  string
+	validateTail string // "&captchaid=...&json_format=1&sdk=..."
+	now          func() time.Time
+}
+
+var (
+	_ captcha.Provider         = (*V3)(nil)
+	_ captcha.TicketIdentifier = (*V3)(nil)
+	_ captcha.FailbackChecker  = (*V3)(nil)
+)
+
+var fieldsV3 = []string{FieldChallenge, FieldValidate, FieldSeccode}
+
+// NewV3 validates cfg and returns a v3 provider.
+func NewV3(cfg V3Config) (*V3, error) {
+	if cfg.CaptchaID == "" {
+		return nil, errors.New("geetest: V3Config.CaptchaID is required")
+	}
+	if !isHexAnyCase(cfg.CaptchaID, 32) {
+		return nil, errors.New("geetest: V3Config.CaptchaID must be 32 hex digits")
+	}
+	if cfg.PrivateKey == "" {
+		return nil, errors.New("geetest: V3Config.PrivateKey is required")
+	}
+	if !isHexAnyCase(cfg.PrivateKey, 32) {
+		return nil, errors.New("geetest: V3Config.PrivateKey must be 32 hex digits")
+	}
+	switch cfg.DigestMod {
+	case "":
+		cfg.DigestMod = DigestMD5
+	case DigestMD5, DigestSHA256, DigestHMACSHA256:
+	default:
+		return nil, fmt.Errorf("geetest: V3Config.DigestMod %q is not md5, sha256 or hmac-sha256", cfg.DigestMod)
+	}
+	if cfg.StatusStore == nil {
+		return nil, errors.New("geetest: V3Config.StatusStore is required (see package session)")
+	}
+	base, err := apiBase(cfg.APIBase, DefaultV3APIBase, "V3Config.APIBase")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout < 0 {
+		return nil, errors.New("geetest: V3Config.Timeout must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = vendorhttp.DefaultTimeout
+	}
+	if cfg.ChallengeMaxAge < 0 {
+		return nil, errors.New("geetest: V3Config.ChallengeMaxAge must not be negative")
+	}
+	if cfg.ChallengeMaxAge == 0 {
+		cfg.ChallengeMaxAge = DefaultChallengeMaxAge
+	}
+	switch cfg.ClientType {
+	case "", "web", "h5", "native", "unknown":
+	default:
+		return nil, fmt.Errorf("geetest: V3Config.ClientType %q is not web, h5, native or unknown", cfg.ClientType)
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = remoteHost
+	}
+	id := url.QueryEscape(cfg.CaptchaID)
+	return &V3{
+		id:           cfg.CaptchaID,
+		key:          cfg.PrivateKey,
+		digest:       cfg.DigestMod,
+		store:        cfg.StatusStore,
+		client:       vendorhttp.Client(cfg.HTTPClient),
+		timeout:      cfg.Timeout,
+		maxAge:       cfg.ChallengeMaxAge,
+		userID:       cfg.UserID,
+		clientType:   cfg.ClientType,
+		clientIP:     cfg.ClientIP,
+		registerURL:  base + "/register.php?gt=" + id + "&json_format=1&digestmod=" + url.QueryEscape(string(cfg.DigestMod)) + "&sdk=" + url.QueryEscape(SDK),
+		validateURL:  base + "/validate.php",
+		validateTail: "&captchaid=" + id + "&json_format=1&sdk=" + url.QueryEscape(SDK),
+		now:          time.Now,
+	}, nil
+}
+
+// apiBase validates an APIBase setting and returns it without a trailing
+// slash.
+func apiBase(s, def, field string) (string, error) {
+	if s == "" {
+		return def, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("geetest: %s must be an http or https URL without query", field)
+	}
+	return strings.TrimRight(s, "/"), nil
+}
+
+// Name returns "geetest3".
+func (p *V3) Name() string { return NameV3 }
+
+// Fields returns geetest_challenge, geetest_validate and geetest_seccode.
+func (p *V3) Fields() []string { return fieldsV3 }
+
+// CaptchaID returns the public captcha ID, for pages that need it.
+func (p *V3) CaptchaID() string { return p.id }
+
+// TicketID returns the challenge the ticket was issued for: the submitted
+// geetest_challenge, without the two characters the slide captcha appends to
+// it. Resubmitting a challenge with another suffix is therefore a replay.
+func (p *V3) TicketID(t captcha.Ticket) string {
+	return issuedChallenge(t.Values[FieldChallenge])
+}
+
+// issuedChallenge strips the two characters GeeTest's slide captcha appends
+// to the challenge it was given (its glossary: "The challenge of Slide captcha
+// has two extra random numbers at the end"). The challenges this package
+// issues are 32 (md5, failback) or 64 (sha256, hmac-sha256) characters long.
+func issuedChallenge(c string) string {
+	switch len(c) {
+	case 34, 66:
+		return c[:len(c)-2]
+	}
+	return c
+}
+
+// validChallenge reports whether c has the shape of a challenge this package
+// issued, possibly with the slide captcha's two-character suffix.
+func validChallenge(c string) bool {
+	switch len(c) {
+	case 32:
+		return isLowerAlnum(c, 32)
+	case 34:
+		return isLowerAlnum(c, 34)
+	case 64:
+		return isLowerHex(c, 64)
+	case 66:
+		return isLowerHex(c[:64], 64) && isLowerAlnum(c[64:], 2)
+	}
+	return false
+}
+
+// Bounds on ticket values; real values are far shorter.
+const (
+	maxValidate = 256
+	maxSeccode  = 512
+)
+
+// wellFormedV3 reports whether the three values have the shape gt.js gives
+// them.
+func wellFormedV3(v map[string]string) bool {
+	return validChallenge(v[FieldChallenge]) && isToken(v[FieldValidate], maxValidate) && isToken(v[FieldSeccode], maxSeccode)
+}
+
+// status reads the client's server status and checks that it was recorded for
+// challenge, is not older than the maximum age and not in the future.
+func (p *V3) status(t captcha.Ticket, challenge string) (captcha.ServerStatus, error) {
+	if t.Request == nil {
+		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "no-request", nil)
+	}
+	st, ok, err := p.store.ServerStatus(t.Request)
+	if err != nil {
+		if errors.Is(err, captcha.ErrNoServerStatus) {
+			return captcha.ServerStatus{}, &captcha.VerifyError{Provider: NameV3, Code: "session", Err: err}
+		}
+		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "session", err)
+	}
+	if !ok {
+		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "no-status", nil)
+	}
+	if !st.Issued(issuedChallenge(challenge)) {
+		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "challenge-mismatch", nil)
+	}
+	now := p.now()
+	switch {
+	case st.IssuedAt.After(now.Add(clockSkew)):
+		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "future", nil)
+	case now.Sub(st.IssuedAt) > p.maxAge:
+		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "stale", nil)
+	}
+	return st, nil
+}
+
+// CheckFailback vets a ticket while GeeTest is unavailable (or for a
+// challenge issued in failback mode): the three fields must have the shape
+// gt.js gives them (else an error wrapping captcha.ErrRejected), and the
+// client's server status must exist, be readable, have been recorded for this
+// challenge and be at most ChallengeMaxAge old (else an error wrapping
+// captcha.ErrNoServerStatus). It returns nil only then; the core's failback
+// policy then decides. It makes no network call.
+func (p *V3) CheckFailback(_ context.Context, t captcha.Ticket) error {
+	if !wellFormedV3(t.Values) {
+		return vendorhttp.Fail(NameV3, captcha.ErrRejected, "malformed", nil)
+	}
+	_, err := p.status(t, t.Values[FieldChallenge])
+	return err
+}
+
+// Verify validates a v3 ticket (API2). See [V3] for the steps. A malformed
+// ticket is rejected with Code "malformed", GeeTest's "false" with Code
+// "false", and an answer that is neither "false" nor md5(seccode) with Code
+// "mismatch"; a pass has Code "success".
+func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	v := t.Values
+	if !wellFormedV3(v) {
+		return captcha.Result{Provider: NameV3, Code: "malformed", At: p.now()}, nil
+	}
+	challenge, seccode := v[FieldChallenge], v[FieldSeccode]
+	st, err := p.status(t, challenge)
+	if err != nil {
+		return captcha.Result{}, err
+	}
+	if !st.Online {
+		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "failback", captcha.ErrOfflineTicket)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	req, err := p.validateRequest(ctx, t, challenge, seccode)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "request", err)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Transport(NameV3, err)
+	}
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	if err := vendorhttp.ReadBody(resp, buf); err != nil {
+		return captcha.Result{}, vendorhttp.Transport(NameV3, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return captcha.Result{}, vendorhttp.Status(NameV3, resp.StatusCode)
+	}
+	answer, err := parseValidate(buf.Bytes())
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "bad-reply", err)
+	}
+	res := captcha.Result{Provider: NameV3, At: p.now()}
+	switch {
+	case answer == "false":
+		res.Code = "false"
+	case seccodeMatches(seccode, answer):
+		res.Passed, res.Code = true, "success"
+	default:
+		res.Code = "mismatch"
+	}
+	return res, nil
+}
+
+// seccodeMatches reports, in constant time, whether answer is md5_hex(seccode)
+// (either case).
+func seccodeMatches(seccode, answer string) bool {
+	if len(answer) != 2*md5.Size {
+		return false
+	}
+	sum := md5.Sum([]byte(seccode))
+	var want, got [2 * md5.Size]byte
+	hex.Encode(want[:], sum[:])
+	for i := range got {
+		c := answer[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// Static header values, shared by every request (the transport only reads
+// them).
+var (
+	hdrForm      = []string{"application/x-www-form-urlencoded"}
+	hdrJSON      = []string{"application/json"}
+	hdrUserAgent = []string{"captchakit-geetest/1 (+https://github.com/captchakit/captcha)"}
+)
+
+func (p *V3) validateRequest(ctx context.Context, t captcha.Ticket, challenge, seccode string) (*http.Request, error) {
+	body := newPooledBody()
+	body.buf.Grow(256 + 3*(len(seccode)+len(challenge)))
+	b := body.buf.AvailableBuffer()
+	b = appendForm(b, "seccode", seccode)
+	b = appendForm(b, "challenge", challenge)
+	b = append(b, p.validateTail...)
+	b = p.appendOptional(b, t.Request, t.ClientIP)
+	body.buf.Write(b)
+	body.seal()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.validateURL, nil)
+	if err != nil {
+		_ = body.Close()
+		return nil, err
+	}
+	req.Body = body
+	req.ContentLength = int64(body.buf.Len())
+	req.Header["Content-Type"] = hdrForm
+	req.Header["Accept"] = hdrJSON
+	req.Header["User-Agent"] = hdrUserAgent
+	return req, nil
+}
+
+// appendOptional appends user_id, client_type and ip_address when known.
+func (p *V3) appendOptional(b []byte, r *http.Request, ip string) []byte {
+	if p.userID != nil && r != nil {
+		if uid := p.userID(r); uid != "" {
+			b = appendForm(b, "user_id", uid)
+		}
+	}
+	if p.clientType != "" {
+		b = appendForm(b, "client_type", p.clientType)
+	}
+	if ip != "" {
+		b = appendForm(b, "ip_address", ip)
+	}
+	return b
+}
+
+// Challenge is the outcome of the register step (API1).
+type Challenge struct {
+	// Online is true when GeeTest issued the challenge (status 1) and false
+	// when it was generated locally in failback mode (status 0).
+	Online bool
+	// Challenge is the value handed to gt.js: GeeTest's challenge hashed with
+	// the private key per DigestMod, or 32 random hex digits in failback mode.
+	Challenge string
+	// Cause says why register fell back (a *captcha.VerifyError wrapping
+	// captcha.ErrUnavailable, with no secrets in its message); nil when
+	// Online. Log it; do not show it to clients.
+	Cause error
+}
+
+// Register performs API1: it asks register.php for a challenge and hashes it
+// per DigestMod. On a timeout, a transport error, a non-200 reply, bad JSON,
+// or a missing, empty, "0" or malformed challenge it falls back to a local
+// challenge from crypto/rand. It never fails; [RegisterHandler] records the
+// outcome. r supplies user_id and ip_address and may be nil.
+func (p *V3) Register(ctx context.Context, r *http.Request) Challenge {
+	origin, err := p.register(ctx, r)
+	if err != nil {
+		return Challenge{Challenge: localChallenge(), Cause: err}
+	}
+	return Challenge{Online: true, Challenge: p.hashChallenge(origin)}
+}
+
+func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	var ip string
+	if r != nil {
+		ip = p.clientIP(r)
+	}
+	var scratch [256]byte
+	u := p.appendOptional(scratch[:0], r, ip)
+	target := p.registerURL
+	if len(u) > 0 {
+		target += "&" + string(u)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return "", vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "request", err)
+	}
+	req.Header["Accept"] = hdrJSON
+	req.Header["User-Agent"] = hdrUserAgent
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return "", vendorhttp.Transport(NameV3, err)
+	}
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	if err := vendorhttp.ReadBody(resp, buf); err != nil {
+		return "", vendorhttp.Transport(NameV3, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", vendorhttp.Status(NameV3, resp.StatusCode)
+	}
+	origin, err := parseRegister(buf.Bytes())
+	if err != nil {
+		return "", vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "register", err)
+	}
+	return origin, nil
+}
+
+// hashChallenge hashes GeeTest's origin challenge with the private key per
+// the configured digest mode (protocols §3.1.1, vectors G-1).
+func (p *V3) hashChallenge(origin string) string {
+	return hashChallenge(p.digest, origin, p.key)
+}
+
+func hashChallenge(mod DigestMod, origin, key string) string {
+	switch mod {
+	case DigestSHA256:
+		sum := sha256.Sum256([]byte(origin + key))
+		return hex.EncodeToString(sum[:])
+	case DigestHMACSHA256:
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte(origin))
+		return hex.EncodeToString(m.Sum(nil))
+	default:
+		sum := md5.Sum([]byte(origin + key))
+		return hex.EncodeToString(sum[:])
+	}
+}
+
+// localChallenge returns a failback challenge: 32 lowercase hex digits from
+// crypto/rand (never a constant, unlike the legacy Go SDK's md5("")).
+func localChallenge() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
+	return hex.EncodeToString(b[:])
+}
+
+// registerReplyBody is the JSON gt.js expects from your register endpoint.
+type registerReplyBody struct {
+	Success    int    `json:"success"`
+	GT         string `json:"gt"`
+	Challenge  string `json:"challenge"`
+	NewCaptcha bool   `json:"new_captcha"`
+}
+
+// RegisterHandler returns the register endpoint the page's initGeetest calls
+// (API1). For each request it runs [V3.Register], records the outcome in the
+// client's session through the provider's StatusStore, and only then writes
+// {"success":1|0,"gt":...,"challenge":...,"new_captcha":true} with
+// Cache-Control: no-store. If the status cannot be saved it answers 500 with a
+// generic body and hands out no challenge. It accepts GET and POST. It panics
+// if p is nil.
+func RegisterHandler(p *V3) http.Handler {
+	if p == nil {
+		panic("geetest: RegisterHandler: nil *V3")
+	}
+	return http.HandlerFunc(p.serveRegister)
+}
+
+func (p *V3) serveRegister(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	ch := p.Register(r.Context(), r)
+	st := captcha.NewServerStatus(ch.Online, ch.Challenge, p.now())
+	if err := p.store.SetServerStatus(w, r, st); err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	body := registerReplyBody{GT: p.id, Challenge: ch.Challenge, NewCaptcha: true}
+	if ch.Online {
+		body.Success = 1
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// remoteHost returns the host part of r.RemoteAddr.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// isHexAnyCase reports whether s is n hex digits of either case.
+func isHexAnyCase(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}

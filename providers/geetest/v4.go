@@ -1,0 +1,295 @@
+package geetest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// GeeTest v4 ticket fields, as gt4.js's getValidate returns them.
+const (
+	FieldLotNumber     = "lot_number"
+	FieldCaptchaOutput = "captcha_output"
+	FieldPassToken     = "pass_token"
+	FieldGenTime       = "gen_time"
+)
+
+// DefaultV4APIBase is GeeTest v4's API host.
+const DefaultV4APIBase = "http://gcaptcha4.geetest.com"
+
+// V4MaxAge is how old a v4 ticket's gen_time may be for [V4.CheckFailback].
+// GeeTest publishes no expiry; this matches v3's ten-minute challenge.
+const V4MaxAge = 10 * time.Minute
+
+// V4Config configures a GeeTest v4 provider.
+type V4Config struct {
+	// CaptchaID is the public captcha ID, 32 hex digits. Required.
+	CaptchaID string
+	// CaptchaKey is the secret key, 32 hex digits. Required. It only keys the
+	// sign_token HMAC; it is never sent.
+	CaptchaKey string
+	// APIBase is the scheme and host of the /validate endpoint, e.g. an
+	// emulator's URL. Default: DefaultV4APIBase.
+	APIBase string
+	// HTTPClient sends the requests. Default: a client on
+	// vendorhttp.NewTransport. Its own Timeout, if any, also applies.
+	HTTPClient *http.Client
+	// Timeout bounds each call. Default: vendorhttp.DefaultTimeout (2s).
+	Timeout time.Duration
+}
+
+// V4 is the GeeTest v4 provider. It implements captcha.Provider,
+// captcha.TicketIdentifier and captcha.FailbackChecker and is safe for
+// concurrent use.
+//
+// Verify posts the four ticket values and sign_token =
+// hex(HMAC-SHA256(captcha_key, lot_number)) to /validate?captcha_id=. It
+// passes only on result "success" (Code "success"). result "fail" is a
+// rejection with Code "fail: <reason>". Error replies ({"status":"error"})
+// are mapped by code:
+//
+//	-50000, -50002                  captcha.ErrUnavailable (GeeTest runtime errors)
+//	-50101 … -50199                 captcha.ErrMisconfigured (captcha_id missing,
+//	                                illegal, unknown, deleted, paused)
+//	-50001, -50003, -50004, -50005,
+//	-50301 … -50399                 rejection, Code = the error code (a bad,
+//	                                repeated or expired ticket)
+//	any other code                  rejection, Code = the error code
+//
+// Unknown codes fail closed as rejections rather than as unavailability:
+// they are more likely caused by what the client sent than by an outage, and
+// only unavailability may open the failback policy. Transport errors,
+// timeouts, non-200 replies (429 is captcha.ErrThrottled) and undecodable
+// bodies are captcha.ErrUnavailable. Unlike GeeTest's demos, nothing here ever
+// lets a request through on an exception; the core's failback policy decides.
+type V4 struct {
+	id      string
+	key     []byte
+	client  *http.Client
+	timeout time.Duration
+	url     string
+	macs    sync.Pool // hash.Hash: HMAC-SHA256 keyed with the captcha key
+	now     func() time.Time
+}
+
+var (
+	_ captcha.Provider         = (*V4)(nil)
+	_ captcha.TicketIdentifier = (*V4)(nil)
+	_ captcha.FailbackChecker  = (*V4)(nil)
+)
+
+var fieldsV4 = []string{FieldLotNumber, FieldCaptchaOutput, FieldPassToken, FieldGenTime}
+
+// NewV4 validates cfg and returns a v4 provider.
+func NewV4(cfg V4Config) (*V4, error) {
+	if cfg.CaptchaID == "" {
+		return nil, errors.New("geetest: V4Config.CaptchaID is required")
+	}
+	if !isHexAnyCase(cfg.CaptchaID, 32) {
+		return nil, errors.New("geetest: V4Config.CaptchaID must be 32 hex digits")
+	}
+	if cfg.CaptchaKey == "" {
+		return nil, errors.New("geetest: V4Config.CaptchaKey is required")
+	}
+	if !isHexAnyCase(cfg.CaptchaKey, 32) {
+		return nil, errors.New("geetest: V4Config.CaptchaKey must be 32 hex digits")
+	}
+	base, err := apiBase(cfg.APIBase, DefaultV4APIBase, "V4Config.APIBase")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout < 0 {
+		return nil, errors.New("geetest: V4Config.Timeout must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = vendorhttp.DefaultTimeout
+	}
+	p := &V4{
+		id:      cfg.CaptchaID,
+		key:     []byte(cfg.CaptchaKey),
+		client:  vendorhttp.Client(cfg.HTTPClient),
+		timeout: cfg.Timeout,
+		url:     base + "/validate?captcha_id=" + url.QueryEscape(cfg.CaptchaID),
+		now:     time.Now,
+	}
+	p.macs.New = func() any { return hmac.New(sha256.New, p.key) }
+	return p, nil
+}
+
+// Name returns "geetest4".
+func (p *V4) Name() string { return NameV4 }
+
+// Fields returns lot_number, captcha_output, pass_token and gen_time.
+func (p *V4) Fields() []string { return fieldsV4 }
+
+// CaptchaID returns the public captcha ID, for pages that need it.
+func (p *V4) CaptchaID() string { return p.id }
+
+// TicketID returns the lot_number, which identifies a v4 ticket.
+func (p *V4) TicketID(t captcha.Ticket) string { return t.Values[FieldLotNumber] }
+
+// Bounds on ticket values; real values are far shorter.
+const (
+	maxLotNumber     = 128
+	maxCaptchaOutput = 4096
+	maxPassToken     = 512
+	maxGenTime       = 19 // digits of a positive int64
+)
+
+func wellFormedV4(v map[string]string) bool {
+	g := v[FieldGenTime]
+	return isToken(v[FieldLotNumber], maxLotNumber) && isToken(v[FieldCaptchaOutput], maxCaptchaOutput) &&
+		isToken(v[FieldPassToken], maxPassToken) && len(g) <= maxGenTime && isDigits(g)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckFailback vets a v4 ticket locally while GeeTest is unavailable: the
+// lot_number must be 32 lowercase hex digits, gen_time a decimal Unix time
+// neither in the future nor older than V4MaxAge, and captcha_output and
+// pass_token non-empty printable tokens of bounded length. This is a shape
+// check, not a verification: anyone can produce such values, so the core's
+// failback policy and its budgets decide. Errors wrap captcha.ErrRejected and
+// never contain ticket values.
+func (p *V4) CheckFailback(_ context.Context, t captcha.Ticket) error {
+	v := t.Values
+	if !wellFormedV4(v) || !isLowerHex(v[FieldLotNumber], 32) {
+		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "malformed", nil)
+	}
+	sec, err := strconv.ParseInt(v[FieldGenTime], 10, 64)
+	if err != nil {
+		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "malformed", nil)
+	}
+	gen, now := time.Unix(sec, 0), p.now()
+	switch {
+	case gen.After(now.Add(clockSkew)):
+		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "future", nil)
+	case now.Sub(gen) > V4MaxAge:
+		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "stale", nil)
+	}
+	return nil
+}
+
+// Verify validates a v4 ticket with GeeTest; see [V4] for the mapping of
+// replies. A ticket whose values are empty, too long, not printable or whose
+// gen_time is not decimal is rejected locally with Code "malformed".
+func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	v := t.Values
+	if !wellFormedV4(v) {
+		return captcha.Result{Provider: NameV4, Code: "malformed", At: p.now()}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	req, err := p.validateRequest(ctx, v)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrMisconfigured, "request", err)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Transport(NameV4, err)
+	}
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	if err := vendorhttp.ReadBody(resp, buf); err != nil {
+		return captcha.Result{}, vendorhttp.Transport(NameV4, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return captcha.Result{}, vendorhttp.Status(NameV4, resp.StatusCode)
+	}
+	reply, err := parseV4(buf.Bytes())
+	if err != nil {
+		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrUnavailable, "bad-reply", err)
+	}
+	return interpretV4(reply, p.now())
+}
+
+// interpretV4 maps a decoded reply to a result or an error.
+func interpretV4(r v4Reply, at time.Time) (captcha.Result, error) {
+	res := captcha.Result{Provider: NameV4, At: at}
+	if r.Status == "success" {
+		switch r.Result {
+		case "success":
+			res.Passed, res.Code = true, "success"
+		default:
+			res.Code = sanitizeReason(r.Result)
+			if r.Reason != "" {
+				res.Code += ": " + sanitizeReason(r.Reason)
+			}
+		}
+		return res, nil
+	}
+	code := sanitizeReason(string(r.Code))
+	switch {
+	case code == "-50000" || code == "-50002":
+		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrUnavailable, code, nil)
+	case strings.HasPrefix(code, "-501") && len(code) == 6:
+		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrMisconfigured, code, nil)
+	default:
+		res.Code = code
+		return res, nil
+	}
+}
+
+func (p *V4) validateRequest(ctx context.Context, v map[string]string) (*http.Request, error) {
+	lot := v[FieldLotNumber]
+	body := newPooledBody()
+	body.buf.Grow(128 + 3*(len(lot)+len(v[FieldCaptchaOutput])+len(v[FieldPassToken])+len(v[FieldGenTime])))
+	b := body.buf.AvailableBuffer()
+	b = appendForm(b, FieldLotNumber, lot)
+	b = appendForm(b, FieldCaptchaOutput, v[FieldCaptchaOutput])
+	b = appendForm(b, FieldPassToken, v[FieldPassToken])
+	b = appendForm(b, FieldGenTime, v[FieldGenTime])
+	b = append(b, "&sign_token="...)
+	b = p.appendSignToken(b, lot)
+	body.buf.Write(b)
+	body.seal()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, nil)
+	if err != nil {
+		_ = body.Close()
+		return nil, err
+	}
+	req.Body = body
+	req.ContentLength = int64(body.buf.Len())
+	req.Header["Content-Type"] = hdrForm
+	req.Header["Accept"] = hdrJSON
+	req.Header["User-Agent"] = hdrUserAgent
+	return req, nil
+}
+
+// appendSignToken appends hex(HMAC-SHA256(captcha_key, lot)) to b, with a
+// pooled keyed HMAC (vector G-4).
+func (p *V4) appendSignToken(b []byte, lot string) []byte {
+	m, _ := p.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, p.key)
+	}
+	m.Reset()
+	_, _ = m.Write([]byte(lot))
+	var sum [sha256.Size]byte
+	b = hex.AppendEncode(b, m.Sum(sum[:0]))
+	p.macs.Put(m)
+	return b
+}
