@@ -381,7 +381,9 @@ func TestRegisterHandlerStoreError(t *testing.T) {
 	t.Parallel()
 	srv := geetesttest.NewServer(t, geetesttest.Config{})
 	p := newV3(t, geetest.V3Config{APIBase: srv.URL, StatusStore: statusStoreFunc{
-		get: func(*http.Request) (captcha.ServerStatus, bool, error) { return captcha.ServerStatus{}, false, errStore },
+		get: func(*http.Request) (captcha.ServerStatus, bool, error) {
+			return captcha.ServerStatus{}, false, errStore
+		},
 		set: func(http.ResponseWriter, *http.Request, captcha.ServerStatus) error { return errStore },
 	}})
 	rec := httptest.NewRecorder()
