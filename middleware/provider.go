@@ -67,27 +67,32 @@ type Ticket struct {
 // values, in name order. It keys the replay ledger and is safe to log; it never
 // contains the ticket itself.
 func (t Ticket) Fingerprint() string {
-	var buf [8]string
-	names := buf[:0]
+	sum := t.fingerprint()
+	return hex.EncodeToString(sum[:])
+}
+
+// fingerprint hashes the length-prefixed names and values in name order, so
+// that ("ab","c") and ("a","bc") differ. Small tickets hash from the stack.
+func (t Ticket) fingerprint() [sha256.Size]byte {
+	var nbuf [8]string
+	names := nbuf[:0]
 	for k := range t.Values {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	h := sha256.New()
+	var bbuf [512]byte
+	b := bbuf[:0]
 	for _, k := range names {
-		writeField(h, k)
-		writeField(h, t.Values[k])
+		b = appendField(b, k)
+		b = appendField(b, t.Values[k])
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	return sha256.Sum256(b)
 }
 
-// writeField writes s length-prefixed, so that ("ab","c") and ("a","bc") hash
-// differently.
-func writeField(h interface{ Write([]byte) (int, error) }, s string) {
+func appendField(b []byte, s string) []byte {
 	n := len(s)
-	_, _ = h.Write([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
-	_, _ = h.Write([]byte(s))
+	b = append(b, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	return append(b, s...)
 }
 
 // Result is the outcome of one verification. It is stored in the request

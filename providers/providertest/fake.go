@@ -16,7 +16,9 @@ import (
 // named "fake", reads the single field "ticket", and judges a ticket by its
 // value:
 //
-//	"pass"                     passes (Code "ok")
+//	"pass"                     passes (Code "ok"), any number of times
+//	"pass:<id>"                passes once, like a vendor ticket; then it is
+//	                           rejected with Code "used"
 //	"reject" or "reject:<c>"   is rejected with Code c (default "rejected")
 //	"unavailable"              fails with captcha.ErrUnavailable
 //	"throttled"                fails with captcha.ErrThrottled
@@ -37,6 +39,7 @@ type Fake struct {
 	mu      sync.RWMutex
 	outcome func(captcha.Ticket) (captcha.Result, error)
 	fault   Fault
+	used    sync.Map // "pass:<id>" tickets already verified
 }
 
 var _ captcha.Provider = (*Fake)(nil)
@@ -128,6 +131,13 @@ func (f *Fake) script(ctx context.Context, t captcha.Ticket) (captcha.Result, er
 	res := captcha.Result{Provider: f.Name(), At: time.Now()}
 	switch {
 	case v == "pass":
+		res.Passed, res.Code = true, "ok"
+		return res, nil
+	case strings.HasPrefix(v, "pass:"):
+		if _, dup := f.used.LoadOrStore(v, struct{}{}); dup {
+			res.Code = "used"
+			return res, nil
+		}
 		res.Passed, res.Code = true, "ok"
 		return res, nil
 	case v == "reject":

@@ -1,0 +1,13 @@
+package captcha
+
+import "time"
+
+// SetLedgerClock replaces the clock of a ledger from NewMemoryLedger.
+func SetLedgerClock(l Ledger, now func() time.Time) { l.(*memoryLedger).now = now }
+
+// ScanJSON and ScanURLEncoded expose the body scanners to the fuzz tests.
+var (
+	ScanJSON       = scanJSON
+	ScanURLEncoded = scanURLEncoded
+	BudgetKey      = budgetKey
+)

@@ -1,0 +1,93 @@
+package captcha
+
+import (
+	"fmt"
+	"time"
+)
+
+// FailbackPolicy decides what happens to a ticket while its provider is
+// unavailable (timeouts, connection errors, 5xx, the vendor's internal errors,
+// or an open circuit breaker). Throttling and bad credentials never reach
+// it: they always fail closed. Build one with [FailClosed], [FailOpen] or
+// [Bounded]; the zero value is not a policy (WithFailbackPolicy ignores it).
+//
+// Under every policy a ticket must first pass the provider's local check
+// ([FailbackChecker]) where it has one, and a ticket that was let through
+// once is refused as [ErrReplayed] when presented again.
+type FailbackPolicy struct {
+	mode   failbackMode
+	budget Budget
+}
+
+type failbackMode int
+
+const (
+	modeClosed failbackMode = iota + 1
+	modeOpen
+	modeBounded
+)
+
+// Budget bounds the degraded passes of the [Bounded] policy. Both limits
+// apply; they are counted in the Verifier's Ledger, so instances sharing a
+// ledger share the budget.
+type Budget struct {
+	// PerClient degraded passes are allowed per client (per IPv4 address or
+	// IPv6 /64) in each PerClientWindow.
+	PerClient       int
+	PerClientWindow time.Duration
+	// Global degraded passes are allowed across all clients in each
+	// GlobalWindow.
+	Global       int
+	GlobalWindow time.Duration
+}
+
+// DefaultBudget is the budget of the default policy: 3 degraded passes per
+// client per 10 minutes, and 60 per minute in all.
+var DefaultBudget = Budget{PerClient: 3, PerClientWindow: 10 * time.Minute, Global: 60, GlobalWindow: time.Minute}
+
+// FailClosed refuses every ticket while the provider is unavailable: the
+// request fails with [ErrUnavailable] (503).
+func FailClosed() FailbackPolicy { return FailbackPolicy{mode: modeClosed} }
+
+// FailOpen lets every ticket through while the provider is unavailable,
+// with Result.Degraded set, as long as it passes the provider's local check
+// and was not used before.
+//
+// WARNING: during an outage — which an attacker can sometimes provoke or
+// simply wait for — FailOpen lets any well-formed ticket through without a
+// solved challenge, as fast as the attacker can send them. Only single use
+// and the provider's shape checks remain. Prefer [Bounded], and if you use
+// FailOpen, act on Result.Degraded in the handler.
+func FailOpen() FailbackPolicy { return FailbackPolicy{mode: modeOpen} }
+
+// Bounded lets a ticket through with Result.Degraded set while b holds, and
+// refuses it with [ErrFailbackDenied] (403) after that. A budget limit of zero
+// or less, or a window under a second, is a configuration error reported by
+// New.
+func Bounded(b Budget) FailbackPolicy { return FailbackPolicy{mode: modeBounded, budget: b} }
+
+// String names the policy: "fail-closed", "fail-open" or
+// "bounded(3/10m0s per client, 60/1m0s global)".
+func (p FailbackPolicy) String() string {
+	switch p.mode {
+	case modeClosed:
+		return "fail-closed"
+	case modeOpen:
+		return "fail-open"
+	case modeBounded:
+		b := p.budget
+		return fmt.Sprintf("bounded(%d/%v per client, %d/%v global)", b.PerClient, b.PerClientWindow, b.Global, b.GlobalWindow)
+	}
+	return "invalid"
+}
+
+func (p FailbackPolicy) validate() error {
+	if p.mode != modeBounded {
+		return nil
+	}
+	b := p.budget
+	if b.PerClient <= 0 || b.Global <= 0 || b.PerClientWindow < time.Second || b.GlobalWindow < time.Second {
+		return fmt.Errorf("captcha: failback budget %+v: limits must be positive and windows at least 1s", b)
+	}
+	return nil
+}

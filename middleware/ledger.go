@@ -1,0 +1,151 @@
+package captcha
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// Ledger is the shared server-side record behind single use and failback
+// budgets. Implementations must be safe for concurrent use; the in-memory one
+// is [NewMemoryLedger], package redisledger shares one over Redis.
+//
+// Claim records key for ttl and reports whether this call created it: true
+// the first time, false while an earlier claim is alive.
+//
+// Incr adds one to the counter at key and returns the new value. The counter
+// starts at 1 with the first Incr and is deleted window after that first Incr
+// (a fixed window).
+//
+// Either returns an error when it cannot record; the Verifier then fails
+// closed with [ErrLedger]. Neither may report success without recording.
+type Ledger interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (first bool, err error)
+	Incr(ctx context.Context, key string, window time.Duration) (n int64, err error)
+}
+
+// ErrLedgerFull is returned by the in-memory ledger when it holds its maximum
+// number of live keys and a new one arrives.
+var ErrLedgerFull = errors.New("captcha: memory ledger full")
+
+// DefaultMemoryLedgerSize is the number of live keys a ledger from
+// NewMemoryLedger holds at most (about 100 bytes each).
+const DefaultMemoryLedgerSize = 1 << 20
+
+// NewMemoryLedger returns an in-process Ledger holding at most
+// DefaultMemoryLedgerSize live keys. See [NewMemoryLedgerSize].
+func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(DefaultMemoryLedgerSize) }
+
+// NewMemoryLedgerSize returns an in-process Ledger holding at most maxKeys
+// live keys (a non-positive maxKeys means DefaultMemoryLedgerSize).
+//
+// Entries expire at their ttl or window. Memory is bounded: when a new key
+// arrives and the ledger is full even after dropping expired entries, the
+// call fails with [ErrLedgerFull] and records nothing. The Verifier then fails
+// closed (503 for the request that needed the record); keys already recorded
+// keep working. A ledger is never made room in by forgetting live claims,
+// since a forgotten claim would let its ticket be replayed.
+//
+// The in-memory ledger is per process: run several instances behind a load
+// balancer with a shared ledger (package redisledger) instead.
+func NewMemoryLedgerSize(maxKeys int) Ledger {
+	if maxKeys <= 0 {
+		maxKeys = DefaultMemoryLedgerSize
+	}
+	l := &memoryLedger{seed: maphash.MakeSeed(), now: time.Now}
+	per := (maxKeys + len(l.shards) - 1) / len(l.shards)
+	for i := range l.shards {
+		l.shards[i] = shard{max: per, m: make(map[string]entry)}
+	}
+	return l
+}
+
+type memoryLedger struct {
+	seed   maphash.Seed
+	now    func() time.Time
+	shards [32]shard
+}
+
+type shard struct {
+	mu      sync.Mutex
+	m       map[string]entry
+	max     int
+	nextExp int64 // earliest expiry among entries, 0 when unknown
+}
+
+type entry struct {
+	exp int64 // unix nanoseconds
+	n   int64
+}
+
+func (l *memoryLedger) shard(key string) *shard {
+	return &l.shards[maphash.String(l.seed, key)%uint64(len(l.shards))]
+}
+
+// Claim implements Ledger.
+func (l *memoryLedger) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	now := l.now().UnixNano()
+	s := l.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.m[key]; ok && e.exp > now {
+		return false, nil
+	}
+	if err := s.insert(key, entry{exp: now + int64(ttl), n: 1}, now); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Incr implements Ledger.
+func (l *memoryLedger) Incr(_ context.Context, key string, window time.Duration) (int64, error) {
+	now := l.now().UnixNano()
+	s := l.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.m[key]; ok && e.exp > now {
+		e.n++
+		s.m[key] = e
+		return e.n, nil
+	}
+	if err := s.insert(key, entry{exp: now + int64(window), n: 1}, now); err != nil {
+		return 0, err
+	}
+	return 1, nil
+}
+
+// insert adds or replaces key. A new key in a full shard first sweeps expired
+// entries, but only when one can have expired, so a flood against a full
+// ledger costs O(1) per call.
+func (s *shard) insert(key string, e entry, now int64) error {
+	if _, exists := s.m[key]; !exists && len(s.m) >= s.max {
+		if s.nextExp == 0 || s.nextExp > now {
+			return ErrLedgerFull
+		}
+		s.sweep(now)
+		if len(s.m) >= s.max {
+			return ErrLedgerFull
+		}
+	}
+	s.m[key] = e
+	if s.nextExp == 0 || e.exp < s.nextExp {
+		s.nextExp = e.exp
+	}
+	return nil
+}
+
+func (s *shard) sweep(now int64) {
+	var next int64
+	for k, e := range s.m {
+		if e.exp <= now {
+			delete(s.m, k)
+			continue
+		}
+		if next == 0 || e.exp < next {
+			next = e.exp
+		}
+	}
+	s.nextExp = next
+}

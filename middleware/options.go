@@ -1,0 +1,176 @@
+package captcha
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option configures a Verifier. Options are created by the With* functions;
+// a nil argument to any of them leaves the default in place.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	errorHandler ErrorHandler
+	extractor    Extractor
+	clientIP     func(*http.Request) string
+	timeout      time.Duration
+	ledger       Ledger
+	logger       *slog.Logger
+	policy       FailbackPolicy
+	maxBody      int64
+	replayWindow time.Duration
+	breaker      BreakerSettings
+}
+
+const (
+	defaultTimeout      = 3 * time.Second
+	defaultMaxBody      = 64 << 10
+	defaultReplayWindow = 30 * time.Minute
+)
+
+func newConfig(opts []Option) config {
+	c := config{
+		errorHandler: DefaultErrorHandler,
+		clientIP:     RemoteAddrIP,
+		timeout:      defaultTimeout,
+		policy:       Bounded(DefaultBudget),
+		maxBody:      defaultMaxBody,
+		replayWindow: defaultReplayWindow,
+		breaker:      DefaultBreakerSettings,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.ledger == nil {
+		c.ledger = NewMemoryLedger()
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return c
+}
+
+// WithErrorHandler sets the handler that writes the response when
+// verification fails. It receives the error, which wraps one of the package's
+// sentinels; see [StatusCode].
+//
+// Default: [DefaultErrorHandler].
+func WithErrorHandler(h ErrorHandler) Option {
+	return optionFunc(func(c *config) {
+		if h != nil {
+			c.errorHandler = h
+		}
+	})
+}
+
+// WithTicketExtractor replaces how ticket fields are read from a request.
+//
+// Default: [DefaultExtractor] (form or JSON body, then X-Captcha-* headers,
+// then the query string).
+func WithTicketExtractor(e Extractor) Option {
+	return optionFunc(func(c *config) {
+		if e != nil {
+			c.extractor = e
+		}
+	})
+}
+
+// WithClientIP sets how the client's IP is resolved; the result reaches the
+// provider (Tencent's UserIp, GeeTest's ip_address) and keys the per-client
+// failback budget.
+//
+// WARNING: only install a resolver that trusts forwarding headers (such as
+// one from [TrustedProxies]) when every request reaches this server through
+// those proxies. Otherwise any client can choose its own IP and with it a
+// fresh failback budget per request.
+//
+// Default: [RemoteAddrIP].
+func WithClientIP(f func(*http.Request) string) Option {
+	return optionFunc(func(c *config) {
+		if f != nil {
+			c.clientIP = f
+		}
+	})
+}
+
+// WithTimeout bounds one verification, from the start of the provider call to
+// its answer. Providers also apply their own per-call deadline; the shorter
+// one wins. New rejects a value that is not positive.
+//
+// Default: 3s.
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.timeout = d })
+}
+
+// WithLedger sets the shared record of single-use claims and failback
+// budgets. Use a shared ledger (package redisledger) when the service runs on
+// several instances, so that a ticket used on one is refused on the others and
+// budgets are global.
+//
+// Default: a new [NewMemoryLedger] per Verifier.
+func WithLedger(l Ledger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.ledger = l
+		}
+	})
+}
+
+// WithLogger sets the logger for failback passes, breaker state changes and
+// misconfiguration. Tickets and secrets are never logged.
+//
+// Default: [slog.Default].
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithFailbackPolicy sets what happens to a ticket while the provider is
+// unavailable: [FailClosed], [FailOpen] or [Bounded].
+//
+// Default: Bounded(DefaultBudget): 3 degraded passes per client per 10
+// minutes and 60 per minute in all.
+func WithFailbackPolicy(p FailbackPolicy) Option {
+	return optionFunc(func(c *config) {
+		if p.mode != 0 {
+			c.policy = p
+		}
+	})
+}
+
+// WithMaxBodyBytes caps the request body read to find the ticket. A larger
+// body is refused with [ErrBodyTooLarge] (413), never truncated. New rejects a
+// value that is not positive.
+//
+// Default: 64 KiB.
+func WithMaxBodyBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.maxBody = n })
+}
+
+// WithReplayWindow sets how long a passing ticket stays claimed in the
+// ledger. It must outlive every vendor's ticket lifetime (Tencent 5 minutes,
+// GeeTest 10, Alibaba 20). New rejects a value under a minute.
+//
+// Default: 30 minutes.
+func WithReplayWindow(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.replayWindow = d })
+}
+
+// WithBreaker tunes the circuit breaker that tracks the provider's health.
+//
+// Default: [DefaultBreakerSettings].
+func WithBreaker(s BreakerSettings) Option {
+	return optionFunc(func(c *config) { c.breaker = s })
+}

@@ -1,0 +1,683 @@
+package captcha_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/providertest"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// checker is a Fake that also vets tickets locally during failback.
+type checker struct {
+	*providertest.Fake
+	err error
+}
+
+func (c checker) CheckFailback(context.Context, captcha.Ticket) error { return c.err }
+
+// panicker is a provider with a bug.
+type panicker struct{ providertest.Fake }
+
+func (*panicker) Verify(context.Context, captcha.Ticket) (captcha.Result, error) { panic("boom") }
+
+// plainErr breaks the provider contract with an unclassified error.
+type plainErr struct{ providertest.Fake }
+
+func (*plainErr) Verify(context.Context, captcha.Ticket) (captcha.Result, error) {
+	return captcha.Result{}, errors.New("something odd")
+}
+
+func form(ticket string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader("user=alice&ticket="+ticket))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func jsonReq(body string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+func multipartReq(t *testing.T, fields map[string]string) *http.Request {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := mw.CreateFormFile("avatar", "a.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte("\x89PNG not really"))
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/login", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	return r
+}
+
+// TestRequireScenarios is the security spec of the middleware: every way a
+// request can pass or fail, the status it gets, and whether the protected
+// handler runs.
+func TestRequireScenarios(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		provider     func() captcha.Provider
+		opts         []captcha.Option
+		req          func(t *testing.T) *http.Request
+		wantStatus   int
+		wantNext     bool
+		wantDegraded bool
+		wantBody     string
+	}{
+		{
+			name:       "missing ticket reject",
+			req:        func(*testing.T) *http.Request { return form("") },
+			wantStatus: http.StatusForbidden,
+			wantBody:   "Forbidden\n",
+		},
+		{
+			name: "no body no ticket reject",
+			req: func(*testing.T) *http.Request {
+				return httptest.NewRequest(http.MethodPost, "/login", nil)
+			},
+			wantStatus: http.StatusForbidden,
+		},
+		{
+			name:       "urlencoded form pass",
+			req:        func(*testing.T) *http.Request { return form("pass") },
+			wantStatus: http.StatusOK, wantNext: true,
+		},
+		{
+			name: "multipart form pass",
+			req: func(t *testing.T) *http.Request {
+				return multipartReq(t, map[string]string{"user": "alice", "ticket": "pass"})
+			},
+			wantStatus: http.StatusOK, wantNext: true,
+		},
+		{
+			name:       "json body pass",
+			req:        func(*testing.T) *http.Request { return jsonReq(`{"user":{"name":"a"},"ticket":"pass"}`) },
+			wantStatus: http.StatusOK, wantNext: true,
+		},
+		{
+			name:       "json escaped key and value pass",
+			req:        func(*testing.T) *http.Request { return jsonReq(`{"tick\u0065t":"p\u0061ss"}`) },
+			wantStatus: http.StatusOK, wantNext: true,
+		},
+		{
+			name: "header pass",
+			req: func(*testing.T) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/login", nil)
+				r.Header.Set("X-Captcha-Ticket", "pass")
+				return r
+			},
+			wantStatus: http.StatusOK, wantNext: true,
+		},
+		{
+			name: "query pass",
+			req: func(*testing.T) *http.Request {
+				return httptest.NewRequest(http.MethodGet, "/login?ticket=pass", nil)
+			},
+			wantStatus: http.StatusOK, wantNext: true,
+		},
+		{
+			name: "body wins over query reject",
+			req: func(*testing.T) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/login?ticket=pass", strings.NewReader("ticket=reject"))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				return r
+			},
+			wantStatus: http.StatusForbidden,
+		},
+		{
+			name: "oversized body reject",
+			opts: []captcha.Option{captcha.WithMaxBodyBytes(16)},
+			req: func(*testing.T) *http.Request {
+				return form("pass&padding=" + strings.Repeat("x", 64))
+			},
+			wantStatus: http.StatusRequestEntityTooLarge,
+		},
+		{
+			name: "oversized chunked body reject",
+			opts: []captcha.Option{captcha.WithMaxBodyBytes(16)},
+			req: func(*testing.T) *http.Request {
+				r := form("pass&padding=" + strings.Repeat("x", 64))
+				r.ContentLength = -1
+				r.Body = io.NopCloser(r.Body)
+				return r
+			},
+			wantStatus: http.StatusRequestEntityTooLarge,
+		},
+		{
+			name:       "malformed json reject",
+			req:        func(*testing.T) *http.Request { return jsonReq(`{"ticket":"pass"`) },
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name:       "json array body reject",
+			req:        func(*testing.T) *http.Request { return jsonReq(`["pass"]`) },
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name:       "json ticket of wrong type reject",
+			req:        func(*testing.T) *http.Request { return jsonReq(`{"ticket":{"v":"pass"}}`) },
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name:       "json duplicate ticket reject",
+			req:        func(*testing.T) *http.Request { return jsonReq(`{"ticket":"reject","ticket":"pass"}`) },
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name:       "form duplicate ticket reject",
+			req:        func(*testing.T) *http.Request { return form("reject&ticket=pass") },
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name:       "form bad escape reject",
+			req:        func(*testing.T) *http.Request { return form("pa%zzss") },
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name: "malformed multipart reject",
+			req: func(*testing.T) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader("--x\r\nnot a part"))
+				r.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+				return r
+			},
+			wantStatus: http.StatusBadRequest,
+		},
+		{
+			name:       "vendor reject",
+			req:        func(*testing.T) *http.Request { return form("reject:7") },
+			wantStatus: http.StatusForbidden,
+		},
+		{
+			name: "vendor reject json accept",
+			req: func(*testing.T) *http.Request {
+				r := form("reject:9")
+				r.Header.Set("Accept", "application/json")
+				return r
+			},
+			wantStatus: http.StatusForbidden,
+			wantBody:   `{"error":"Forbidden","status":403}` + "\n",
+		},
+		{
+			name:       "unavailable fail-closed reject",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailClosed())},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "unavailable bounded pass",
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name:       "unavailable fail-open pass",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name: "hang past deadline bounded pass",
+			opts: []captcha.Option{captcha.WithTimeout(20 * time.Millisecond)},
+			req:  func(*testing.T) *http.Request { return form("hang") },
+			// The deadline turns a hang into unavailability; the policy lets it through.
+			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name: "unavailable failback check reject",
+			provider: func() captcha.Provider {
+				return checker{Fake: &providertest.Fake{}, err: captcha.ErrRejected}
+			},
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusForbidden,
+		},
+		{
+			name: "unavailable failback check pass",
+			provider: func() captcha.Provider {
+				return checker{Fake: &providertest.Fake{}}
+			},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name:       "throttled fail-open reject",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("throttled") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "misconfigured fail-open reject",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("misconfigured") },
+			wantStatus: http.StatusInternalServerError,
+			wantBody:   "Internal Server Error\n",
+		},
+		{
+			name:       "unclassified error fail-open reject",
+			provider:   func() captcha.Provider { return &plainErr{} },
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("pass") },
+			wantStatus: http.StatusInternalServerError,
+		},
+		{
+			name:       "provider panic reject",
+			provider:   func() captcha.Provider { return &panicker{} },
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("pass") },
+			wantStatus: http.StatusInternalServerError,
+		},
+		{
+			name:       "ledger down on vendor pass reject",
+			opts:       []captcha.Option{captcha.WithLedger(fullLedger{})},
+			req:        func(*testing.T) *http.Request { return form("pass") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "ledger down during failback reject",
+			opts:       []captcha.Option{captcha.WithLedger(fullLedger{})},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "ledger down during fail-open reject",
+			opts:       []captcha.Option{captcha.WithLedger(fullLedger{}), captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name: "custom error handler reject",
+			opts: []captcha.Option{captcha.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+				if errors.Is(err, captcha.ErrRejected) {
+					w.WriteHeader(http.StatusTeapot)
+					_, _ = io.WriteString(w, "custom page")
+				}
+			})},
+			req:        func(*testing.T) *http.Request { return form("reject") },
+			wantStatus: http.StatusTeapot,
+			wantBody:   "custom page",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var p captcha.Provider = &providertest.Fake{}
+			if tt.provider != nil {
+				p = tt.provider()
+			}
+			opts := append([]captcha.Option{captcha.WithLogger(quiet)}, tt.opts...)
+			var gotNext bool
+			var gotRes *captcha.Result
+			h := captcha.Require(p, opts...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gotNext = true
+				gotRes, _ = captcha.FromContext(r.Context())
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, tt.req(t))
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d (body %q)", rec.Code, tt.wantStatus, rec.Body.String())
+			}
+			if gotNext != tt.wantNext {
+				t.Errorf("next called = %v, want %v", gotNext, tt.wantNext)
+			}
+			if tt.wantBody != "" && rec.Body.String() != tt.wantBody {
+				t.Errorf("body = %q, want %q", rec.Body.String(), tt.wantBody)
+			}
+			if tt.wantNext {
+				if gotRes == nil || !gotRes.Passed {
+					t.Fatalf("FromContext in handler = %+v, want a passed Result", gotRes)
+				}
+				if gotRes.Degraded != tt.wantDegraded {
+					t.Errorf("Result.Degraded = %v, want %v", gotRes.Degraded, tt.wantDegraded)
+				}
+				if gotRes.Provider != p.Name() || gotRes.At.IsZero() {
+					t.Errorf("Result = %+v, want Provider %q and At set", gotRes, p.Name())
+				}
+			}
+		})
+	}
+}
+
+// TestErrorBodiesNeverLeak checks that no failure response carries the
+// error's text or the ticket.
+func TestErrorBodiesNeverLeak(t *testing.T) {
+	t.Parallel()
+	for _, ticket := range []string{"reject:secret-code", "unavailable", "misconfigured", "throttled"} {
+		for _, accept := range []string{"", "application/json"} {
+			h := captcha.Require(&providertest.Fake{}, captcha.WithLogger(quiet),
+				captcha.WithFailbackPolicy(captcha.FailClosed()))(http.NotFoundHandler())
+			r := form(ticket)
+			r.Header.Set("Accept", accept)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			body := rec.Body.String()
+			for _, leak := range []string{ticket, "captcha:", "fake", "code"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("ticket %q accept %q: body %q contains %q", ticket, accept, body, leak)
+				}
+			}
+		}
+	}
+}
+
+func TestReplayReject(t *testing.T) {
+	t.Parallel()
+	h := captcha.Require(&providertest.Fake{}, captcha.WithLogger(quiet))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for i, want := range []int{http.StatusOK, http.StatusForbidden, http.StatusForbidden} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, form("pass"))
+		if rec.Code != want {
+			t.Errorf("use %d: status = %d, want %d", i+1, rec.Code, want)
+		}
+	}
+}
+
+func TestReplayRejectDuringOutage(t *testing.T) {
+	t.Parallel()
+	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.FailOpen()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(form("unavailable")); err != nil {
+		t.Fatalf("first degraded use: %v", err)
+	}
+	if _, err := v.Verify(form("unavailable")); !errors.Is(err, captcha.ErrReplayed) {
+		t.Fatalf("second use during outage: error = %v, want ErrReplayed", err)
+	}
+}
+
+// identified keys single use by the "ticket" field only.
+type identified struct{ *providertest.Fake }
+
+func (identified) TicketID(t captcha.Ticket) string { return t.Values["ticket"] }
+
+func TestReplayWithOtherSecondaryFieldReject(t *testing.T) {
+	t.Parallel()
+	p := identified{&providertest.Fake{FieldNames: []string{"ticket", "randstr"}}}
+	v, err := captcha.New(p, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(httptest.NewRequest(http.MethodGet, "/?ticket=pass&randstr=a", nil)); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	_, err = v.Verify(httptest.NewRequest(http.MethodGet, "/?ticket=pass&randstr=b", nil))
+	if !errors.Is(err, captcha.ErrReplayed) {
+		t.Fatalf("same ticket, other randstr: error = %v, want ErrReplayed", err)
+	}
+}
+
+func TestDoubleWrapVerifiesOnce(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	mw := captcha.Require(fake, captcha.WithLogger(quiet))
+	var calls int
+	h := mw(mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls++ })))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, form("pass"))
+	if rec.Code != http.StatusOK || calls != 1 {
+		t.Fatalf("status %d, handler calls %d; want 200 and 1", rec.Code, calls)
+	}
+	if got := fake.Calls(); got != 1 {
+		t.Errorf("provider calls = %d, want 1", got)
+	}
+}
+
+// TestBodyRestored checks that the protected handler reads exactly the bytes
+// the client sent, for each body kind.
+func TestBodyRestored(t *testing.T) {
+	t.Parallel()
+	reqs := map[string]func(t *testing.T) *http.Request{
+		"urlencoded": func(*testing.T) *http.Request { return form("pass") },
+		"json":       func(*testing.T) *http.Request { return jsonReq(`{"ticket":"pass","user":"alice"}`) },
+		"multipart": func(t *testing.T) *http.Request {
+			return multipartReq(t, map[string]string{"ticket": "pass", "user": "alice"})
+		},
+	}
+	for name, mk := range reqs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := mk(t)
+			want, err := io.ReadAll(r.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(want))
+			var got []byte
+			var user string
+			h := captcha.Require(&providertest.Fake{}, captcha.WithLogger(quiet))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if name == "json" {
+					got, _ = io.ReadAll(r.Body)
+					return
+				}
+				user = r.FormValue("user")
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", rec.Code)
+			}
+			if name == "json" {
+				if !bytes.Equal(got, want) {
+					t.Errorf("handler read %q, want %q", got, want)
+				}
+			} else if user != "alice" {
+				t.Errorf("handler FormValue(user) = %q, want alice", user)
+			}
+		})
+	}
+}
+
+func TestAlreadyParsedForm(t *testing.T) {
+	t.Parallel()
+	r := form("pass")
+	if err := r.ParseForm(); err != nil {
+		t.Fatal(err)
+	}
+	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(r); err != nil {
+		t.Fatalf("Verify after ParseForm: %v", err)
+	}
+}
+
+func TestBoundedBudget(t *testing.T) {
+	t.Parallel()
+	b := captcha.Budget{PerClient: 2, PerClientWindow: time.Minute, Global: 3, GlobalWindow: time.Minute}
+	fake := &providertest.Fake{}
+	fake.SetFault(providertest.FaultHTTP503)
+	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.Bounded(b)),
+		captcha.WithBreaker(captcha.BreakerSettings{Disabled: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	try := func(ip string, n int) error {
+		r := form(fmt.Sprintf("pass:%d", n))
+		r.RemoteAddr = ip + ":1234"
+		_, err := v.Verify(r)
+		return err
+	}
+	steps := []struct {
+		ip   string
+		want error
+	}{
+		{"192.0.2.1", nil},
+		{"192.0.2.1", nil},
+		{"192.0.2.1", captcha.ErrFailbackDenied}, // per-client budget spent
+		{"192.0.2.2", nil},                       // third global pass
+		{"192.0.2.3", captcha.ErrFailbackDenied}, // global budget spent
+	}
+	for i, s := range steps {
+		err := try(s.ip, i)
+		if s.want == nil && err != nil || s.want != nil && !errors.Is(err, s.want) {
+			t.Errorf("step %d (%s): error = %v, want %v", i, s.ip, err, s.want)
+		}
+	}
+}
+
+func TestBreakerStopsCallingProvider(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	fake.SetFault(providertest.FaultHTTP503)
+	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.FailClosed()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := v.Verify(form("pass")); !errors.Is(err, captcha.ErrUnavailable) {
+			t.Fatalf("error = %v, want ErrUnavailable", err)
+		}
+	}
+	if got := v.Health(); got.State != "open" || got.Healthy() {
+		t.Fatalf("Health() = %+v, want state open", got)
+	}
+	before := fake.Calls()
+	for range 1000 {
+		if _, err := v.Verify(form("pass")); !errors.Is(err, captcha.ErrUnavailable) {
+			t.Fatalf("error = %v, want ErrUnavailable", err)
+		}
+	}
+	if got := fake.Calls() - before; got != 0 {
+		t.Errorf("provider calls while open = %d, want 0", got)
+	}
+}
+
+func TestBreakerIgnoresRejections(t *testing.T) {
+	t.Parallel()
+	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		_, _ = v.Verify(form("reject"))
+		_, _ = v.Verify(form("throttled"))
+		_, _ = v.Verify(form("misconfigured"))
+	}
+	if h := v.Health(); !h.Healthy() {
+		t.Errorf("Health() = %+v after rejections, throttling and misconfiguration; want closed", h)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		p    captcha.Provider
+		opts []captcha.Option
+	}{
+		{"nil provider", nil, nil},
+		{"empty name", &providertest.Fake{ProviderName: ""}, []captcha.Option{captcha.WithTimeout(0)}},
+		{"duplicate field", &providertest.Fake{FieldNames: []string{"a", "a"}}, nil},
+		{"empty field", &providertest.Fake{FieldNames: []string{"a", ""}}, nil},
+		{"zero timeout", &providertest.Fake{}, []captcha.Option{captcha.WithTimeout(0)}},
+		{"negative body cap", &providertest.Fake{}, []captcha.Option{captcha.WithMaxBodyBytes(-1)}},
+		{"short replay window", &providertest.Fake{}, []captcha.Option{captcha.WithReplayWindow(time.Second)}},
+		{"zero budget", &providertest.Fake{}, []captcha.Option{captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{}))}},
+		{"breaker ratio over 1", &providertest.Fake{}, []captcha.Option{captcha.WithBreaker(captcha.BreakerSettings{FailureRatio: 2})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			opts := append([]captcha.Option{captcha.WithLogger(quiet)}, tt.opts...)
+			if _, err := captcha.New(tt.p, opts...); err == nil {
+				t.Fatal("New() error = nil, want an error")
+			}
+			defer func() {
+				if recover() == nil {
+					t.Error("Require() did not panic")
+				}
+			}()
+			captcha.Require(tt.p, opts...)
+		})
+	}
+}
+
+func TestStatusCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 200},
+		{captcha.ErrMissingTicket, 403},
+		{captcha.ErrBadRequest, 400},
+		{captcha.ErrBodyTooLarge, 413},
+		{captcha.ErrRejected, 403},
+		{captcha.ErrReplayed, 403},
+		{captcha.ErrNoServerStatus, 403},
+		{captcha.ErrFailbackDenied, 403},
+		{captcha.ErrUnavailable, 503},
+		{captcha.ErrThrottled, 503},
+		{captcha.ErrLedger, 503},
+		{captcha.ErrMisconfigured, 500},
+		{errors.New("other"), 500},
+		{&captcha.VerifyError{Provider: "x", Code: "9", Err: captcha.ErrRejected}, 403},
+	}
+	for _, tt := range tests {
+		if got := captcha.StatusCode(tt.err); got != tt.want {
+			t.Errorf("StatusCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestVerifyErrorMessage(t *testing.T) {
+	t.Parallel()
+	err := &captcha.VerifyError{Provider: "tencent", Code: "9", Err: captcha.ErrRejected}
+	if got, want := err.Error(), "captcha: tencent: ticket rejected (code 9)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(err, captcha.ErrRejected) {
+		t.Error("errors.Is(err, ErrRejected) = false")
+	}
+}
+
+func TestFromContextAbsent(t *testing.T) {
+	t.Parallel()
+	if res, ok := captcha.FromContext(context.Background()); ok || res != nil {
+		t.Errorf("FromContext(empty) = (%v, %v), want (nil, false)", res, ok)
+	}
+	if res, ok := captcha.FromContext(captcha.NewContext(context.Background(), nil)); ok || res != nil {
+		t.Errorf("FromContext(nil result) = (%v, %v), want (nil, false)", res, ok)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	t.Parallel()
+	a := captcha.Ticket{Values: map[string]string{"ab": "c"}}.Fingerprint()
+	b := captcha.Ticket{Values: map[string]string{"a": "bc"}}.Fingerprint()
+	c := captcha.Ticket{Values: map[string]string{"ab": "c"}, ClientIP: "192.0.2.1"}.Fingerprint()
+	if a == b {
+		t.Error("fingerprints of {ab:c} and {a:bc} are equal")
+	}
+	if a != c {
+		t.Error("fingerprint depends on ClientIP")
+	}
+	if len(a) != 64 {
+		t.Errorf("Fingerprint() = %q, want 64 hex digits", a)
+	}
+}
