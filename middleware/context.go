@@ -1,6 +1,9 @@
 package captcha
 
-import "context"
+import (
+	"context"
+	"log/slog"
+)
 
 type contextKey struct{}
 
@@ -16,4 +19,22 @@ func NewContext(ctx context.Context, r *Result) context.Context {
 func FromContext(ctx context.Context) (*Result, bool) {
 	r, ok := ctx.Value(contextKey{}).(*Result)
 	return r, ok && r != nil
+}
+
+type logAttrsKey struct{}
+
+// ContextWithLogAttrs returns a copy of ctx whose requests the Verifier logs
+// with attrs added to every line (after any added before). Adapters use it to
+// name the route; attrs that implement slog.LogValuer are resolved when the
+// line is written, after routing.
+func ContextWithLogAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
+	prev, _ := ctx.Value(logAttrsKey{}).([]slog.Attr)
+	all := make([]slog.Attr, 0, len(prev)+len(attrs))
+	all = append(append(all, prev...), attrs...)
+	return context.WithValue(ctx, logAttrsKey{}, all)
+}
+
+func logAttrs(ctx context.Context) []slog.Attr {
+	a, _ := ctx.Value(logAttrsKey{}).([]slog.Attr)
+	return a
 }

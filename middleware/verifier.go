@@ -173,7 +173,7 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 		v.logMisconfigured(r, err)
 		return nil, err
 	case errors.Is(err, ErrThrottled):
-		v.cfg.logger.LogAttrs(r.Context(), slog.LevelWarn, "captcha: provider throttled",
+		v.log(r, slog.LevelWarn, "captcha: provider throttled",
 			slog.String("provider", v.name))
 		return nil, err
 	default:
@@ -190,7 +190,7 @@ func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
-			v.cfg.logger.LogAttrs(r.Context(), slog.LevelError, "captcha: provider panicked",
+			v.log(r, slog.LevelError, "captcha: provider panicked",
 				slog.String("provider", v.name), slog.Any("panic", p))
 			res, err = Result{}, v.fail("panic", ErrMisconfigured)
 		}
@@ -295,20 +295,20 @@ func (v *Verifier) failback(r *http.Request, t Ticket, cause error) (*Result, er
 	if err := v.claim(r, t); err != nil {
 		return nil, err
 	}
-	v.cfg.logger.LogAttrs(r.Context(), slog.LevelWarn, "captcha: degraded pass",
+	v.log(r, slog.LevelWarn, "captcha: degraded pass",
 		slog.String("provider", v.name), slog.String("policy", pol.String()),
 		slog.String("client_ip", t.ClientIP), slog.String("cause", codeOf(cause)))
 	return &Result{Provider: v.name, Passed: true, Degraded: true, Code: "failback", At: time.Now()}, nil
 }
 
 func (v *Verifier) denied(r *http.Request, t Ticket, why string) error {
-	v.cfg.logger.LogAttrs(r.Context(), slog.LevelWarn, "captcha: failback denied",
+	v.log(r, slog.LevelWarn, "captcha: failback denied",
 		slog.String("provider", v.name), slog.String("client_ip", t.ClientIP), slog.String("reason", why))
 	return v.fail("budget", ErrFailbackDenied)
 }
 
 func (v *Verifier) ledgerError(r *http.Request, err error) error {
-	v.cfg.logger.LogAttrs(r.Context(), slog.LevelError, "captcha: ledger failed; failing closed",
+	v.log(r, slog.LevelError, "captcha: ledger failed; failing closed",
 		slog.String("provider", v.name), slog.String("error", err.Error()))
 	return v.fail("ledger", ErrLedger)
 }
@@ -321,7 +321,7 @@ func (v *Verifier) logMisconfigured(r *http.Request, err error) {
 	if now-last < int64(time.Minute) || !v.lastMis.CompareAndSwap(last, now) {
 		return
 	}
-	v.cfg.logger.LogAttrs(r.Context(), slog.LevelError, "captcha: provider refused our configuration; failing closed",
+	v.log(r, slog.LevelError, "captcha: provider refused our configuration; failing closed",
 		slog.String("provider", v.name), slog.String("error", err.Error()))
 }
 
@@ -347,4 +347,16 @@ func codeOf(err error) string {
 		return ve.Code
 	}
 	return ""
+}
+
+// log writes one line about r, with the attributes its context carries
+// (see ContextWithLogAttrs).
+func (v *Verifier) log(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
+	if !v.cfg.logger.Enabled(r.Context(), level) {
+		return
+	}
+	if extra := logAttrs(r.Context()); len(extra) > 0 {
+		attrs = append(attrs, extra...)
+	}
+	v.cfg.logger.LogAttrs(r.Context(), level, msg, attrs...)
 }

@@ -681,3 +681,26 @@ func TestFingerprint(t *testing.T) {
 		t.Errorf("Fingerprint() = %q, want 64 hex digits", a)
 	}
 }
+
+func TestLogLinesCarryContextAttrs(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	fake := &providertest.Fake{}
+	v, err := captcha.New(fake, captcha.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := form("unavailable")
+	r = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", "/login")))
+	if _, err := v.Verify(r); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	line := buf.String()
+	if !strings.Contains(line, "degraded pass") || !strings.Contains(line, "route=/login") {
+		t.Errorf("log = %q, want the degraded-pass line with route=/login", line)
+	}
+	if strings.Contains(line, "ticket=") {
+		t.Errorf("log = %q mentions the ticket", line)
+	}
+}
