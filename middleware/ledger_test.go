@@ -14,7 +14,7 @@ import (
 
 type fakeClock struct{ ns atomic.Int64 }
 
-func (c *fakeClock) now() time.Time       { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) now() time.Time      { return time.Unix(0, c.ns.Load()) }
 func (c *fakeClock) add(d time.Duration) { c.ns.Add(int64(d)) }
 
 func newClockedLedger(size int) (captcha.Ledger, *fakeClock) {
