@@ -169,11 +169,17 @@ func TestKeyRotation(t *testing.T) {
 	oldBlock := []byte("old-block-key-24-bytes!!")
 	at := time.Now()
 
+	dir := t.TempDir() // the filesystem stores share their files; only the keys differ
 	for name, pair := range map[string]struct{ old, rotated, newOnly sessions.Store }{
 		"cookie": {
 			old:     sessions.NewCookieStore(oldHashKey, oldBlock),
 			rotated: sessions.NewCookieStore(newHash, newBlock, oldHashKey, oldBlock),
 			newOnly: sessions.NewCookieStore(newHash, newBlock),
+		},
+		"filesystem": {
+			old:     sessions.NewFilesystemStore(dir, oldHashKey, oldBlock),
+			rotated: sessions.NewFilesystemStore(dir, newHash, newBlock, oldHashKey, oldBlock),
+			newOnly: sessions.NewFilesystemStore(dir, newHash, newBlock),
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
