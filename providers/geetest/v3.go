@@ -453,7 +453,13 @@ type Challenge struct {
 // or a missing, empty, "0" or malformed challenge it falls back to a local
 // challenge from crypto/rand. It never fails; [RegisterHandler] records the
 // outcome. r supplies user_id and ip_address and may be nil.
+//
+// Only ctx's values are used: its cancellation and deadline are ignored and
+// the call is bounded by Timeout alone. Otherwise a client could choose
+// failback mode by hanging up, or by half-closing its connection, which
+// cancels the request context while the client can still read the answer.
 func (p *V3) Register(ctx context.Context, r *http.Request) Challenge {
+	ctx = context.WithoutCancel(ctx)
 	origin, err := p.register(ctx, r)
 	if err != nil {
 		return Challenge{Challenge: localChallenge(), Cause: err}
