@@ -23,10 +23,16 @@ import (
 // (SignatureAlgorithm "v2"); otherwise with its default, ACS3-HMAC-SHA256.
 func newAliyunSDK(t testing.TB, srv *aliyuntest.Server, secret string, v2 bool) *openapi.Client {
 	t.Helper()
+	return newAliyunSDKAt(t, srv.Addr, secret, v2)
+}
+
+// newAliyunSDKAt is newAliyunSDK for an emulator at addr (host:port).
+func newAliyunSDKAt(t testing.TB, addr, secret string, v2 bool) *openapi.Client {
+	t.Helper()
 	cfg := &openapi.Config{
 		AccessKeyId:     dara.String(aliyuntest.DefaultAccessKeyID),
 		AccessKeySecret: dara.String(secret),
-		Endpoint:        dara.String(srv.Addr),
+		Endpoint:        dara.String(addr),
 		Protocol:        dara.String("HTTP"),
 	}
 	if v2 {

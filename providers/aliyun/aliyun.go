@@ -263,7 +263,7 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 	body.buf.Write(b)
 	body.r.Reset(body.buf.Bytes())
 
-	hdrs, auth := p.sign(body.buf.Bytes(), now, nonce)
+	vals := p.sign(body.buf.Bytes(), now, nonce)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, nil)
 	if err != nil {
@@ -272,41 +272,42 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 	}
 	req.Body = body
 	req.ContentLength = int64(body.buf.Len())
-	h := req.Header
+	h := make(http.Header, 12)
 	h["Content-Type"] = hdrContentType
 	h["Accept"] = hdrAccept
 	h["User-Agent"] = hdrUserAgent
 	h["X-Acs-Action"] = hdrAction
 	h["X-Acs-Version"] = hdrVersion
-	h["X-Acs-Date"] = hdrs[0:1:1]
-	h["X-Acs-Signature-Nonce"] = hdrs[1:2:2]
-	h["X-Acs-Content-Sha256"] = hdrs[2:3:3]
-	h["Authorization"] = []string{auth}
+	h["X-Acs-Date"] = vals[0:1:1]
+	h["X-Acs-Signature-Nonce"] = vals[1:2:2]
+	h["X-Acs-Content-Sha256"] = vals[2:3:3]
+	h["Authorization"] = vals[3:4:4]
 	if p.token != "" {
-		h["X-Acs-Accesskey-Id"] = []string{p.keyID}
-		h["X-Acs-Security-Token"] = []string{p.token}
+		h["X-Acs-Accesskey-Id"] = vals[4:5:5]
+		h["X-Acs-Security-Token"] = vals[5:6:6]
 	}
+	req.Header = h
 	return req, nil
 }
 
-// sign returns the date, nonce and content-hash header values for body and
-// the Authorization header value.
-func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) (vals []string, auth string) {
+// sign returns the header values for body signed at now with nonce: date,
+// nonce, content hash and Authorization, then (with STS) the key ID and the
+// token.
+func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) []string {
 	scratch := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(scratch)
 	scratch.Grow(2048)
 	b := scratch.AvailableBuffer()
 
-	// date, nonce and payload hash share one backing string.
+	// Date, nonce and payload hash share one backing string.
 	b = now.UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
 	dateEnd := len(b)
 	b = hex.AppendEncode(b, nonce[:])
 	nonceEnd := len(b)
 	sum := sha256.Sum256(body)
 	b = hex.AppendEncode(b, sum[:])
-	all := string(b)
-	vals = []string{all[:dateEnd], all[dateEnd:nonceEnd], all[nonceEnd:]}
-	date, nonceHex, payload := vals[0], vals[1], vals[2]
+	values := string(b)
+	date, nonceHex, payload := values[:dateEnd], values[dateEnd:nonceEnd], values[nonceEnd:]
 
 	hs := [9]header{
 		{"content-type", hdrContentType[0]},
@@ -323,10 +324,18 @@ func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) (vals []stri
 		hs[n+1] = header{"x-acs-security-token", p.token}
 		n += 2
 	}
+	// The canonical request and then the Authorization go into the rest of
+	// the scratch space.
 	cr, s, e := appendCanonicalRequest(b[len(b):], http.MethodPost, "/", nil, hs[:n], payload)
-	sig := p.signer.appendSignature(cr[len(cr):], cr)
-	out := appendAuthorization(sig[len(sig):], p.keyID, cr[s:e], sig)
-	return vals, string(out)
+	sig := p.signer.signature(cr)
+	auth := appendAuthorization(cr[len(cr):], p.keyID, cr[s:e], sig[:])
+
+	vals := make([]string, 4, 6)
+	vals[0], vals[1], vals[2], vals[3] = date, nonceHex, payload, string(auth)
+	if p.token != "" {
+		vals = append(vals, p.keyID, p.token)
+	}
+	return vals
 }
 
 // pooledBody is a request body backed by a pooled buffer. The transport

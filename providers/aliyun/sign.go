@@ -168,29 +168,42 @@ func appendFormEscape(dst []byte, s string) []byte {
 // HMAC state is pooled, so no call derives it again.
 type signer struct{ pool sync.Pool }
 
+// macState is one pooled keyed HMAC with scratch space that does not escape
+// per call.
+type macState struct {
+	mac     hash.Hash
+	scratch [2*sha256.Size + sha256.Size]byte
+}
+
+var stringToSignPrefix = []byte(algorithm + "\n")
+
 func newSigner(secret string) *signer {
 	key := []byte(secret)
 	s := &signer{}
-	s.pool.New = func() any { return hmac.New(sha256.New, key) }
+	s.pool.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
 	return s
 }
 
-// appendSignature appends hex(HMAC-SHA256(secret, StringToSign)) for the
-// canonical request cr to dst.
-func (s *signer) appendSignature(dst, cr []byte) []byte {
+// signature returns hex(HMAC-SHA256(secret, StringToSign)) for the canonical
+// request cr.
+func (s *signer) signature(cr []byte) (sig [2 * sha256.Size]byte) {
+	st, _ := s.pool.Get().(*macState)
 	sum := sha256.Sum256(cr)
-	var crHex [2 * sha256.Size]byte
-	hex.Encode(crHex[:], sum[:])
+	crHex := st.scratch[:2*sha256.Size]
+	hex.Encode(crHex, sum[:])
+	st.mac.Reset()
+	_, _ = st.mac.Write(stringToSignPrefix)
+	_, _ = st.mac.Write(crHex)
+	mac := st.mac.Sum(st.scratch[2*sha256.Size : 2*sha256.Size])
+	hex.Encode(sig[:], mac)
+	s.pool.Put(st)
+	return sig
+}
 
-	mac, _ := s.pool.Get().(hash.Hash)
-	mac.Reset()
-	_, _ = mac.Write([]byte(algorithm + "\n"))
-	_, _ = mac.Write(crHex[:])
-	var sig [sha256.Size]byte
-	mac.Sum(sig[:0])
-	s.pool.Put(mac)
-
-	return hex.AppendEncode(dst, sig[:])
+// appendSignature appends the hex signature for cr to dst.
+func (s *signer) appendSignature(dst, cr []byte) []byte {
+	sig := s.signature(cr)
+	return append(dst, sig[:]...)
 }
 
 // appendAuthorization appends the Authorization header value for key ID id,

@@ -7,11 +7,14 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,22 +26,36 @@ const (
 
 const timeLayout = "2006-01-02T15:04:05Z"
 
+// apiParams are the API parameters of a request: the form body first, then
+// the query, the first value of each.
+type apiParams struct{ form, query url.Values }
+
+func (p apiParams) lookup(k string) (string, bool) {
+	for _, vs := range []url.Values{p.form, p.query} {
+		if v, ok := vs[k]; ok && len(v) > 0 {
+			return v[0], true
+		}
+	}
+	return "", false
+}
+
 // authenticate checks the request's signature, clock, nonce and AccessKey
-// the way the gateway does and returns the API parameters (query and form
-// body, the first value of each).
-func (e *Emulator) authenticate(r *http.Request) (map[string]string, *gatewayError) {
+// the way the gateway does and returns the API parameters.
+func (e *Emulator) authenticate(r *http.Request) (apiParams, *gatewayError) {
 	body, ge := readBody(r)
 	if ge != nil {
-		return nil, ge
+		return apiParams{}, ge
 	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, fail(http.StatusBadRequest, "InvalidParameter", "The query string is malformed.")
+	var query, form url.Values
+	var err error
+	if r.URL.RawQuery != "" {
+		if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			return apiParams{}, fail(http.StatusBadRequest, "InvalidParameter", "The query string is malformed.")
+		}
 	}
-	form := url.Values{}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+	if ct := r.Header.Get("Content-Type"); ct == "application/x-www-form-urlencoded" || isForm(ct) {
 		if form, err = url.ParseQuery(string(body)); err != nil {
-			return nil, fail(http.StatusBadRequest, "InvalidParameter", "The form body is malformed.")
+			return apiParams{}, fail(http.StatusBadRequest, "InvalidParameter", "The form body is malformed.")
 		}
 	}
 	switch {
@@ -50,17 +67,14 @@ func (e *Emulator) authenticate(r *http.Request) (map[string]string, *gatewayErr
 		ge = fail(http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
 	}
 	if ge != nil {
-		return nil, ge
+		return apiParams{}, ge
 	}
-	params := make(map[string]string, len(query)+len(form))
-	for _, vs := range []url.Values{form, query} {
-		for k, v := range vs {
-			if _, dup := params[k]; !dup && k != "Signature" {
-				params[k] = v[0]
-			}
-		}
-	}
-	return params, nil
+	return apiParams{form: form, query: query}, nil
+}
+
+func isForm(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/x-www-form-urlencoded"
 }
 
 // checkAPI checks the action and version.
@@ -165,7 +179,7 @@ func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *ga
 	}
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
-	if got := r.Header.Get("x-acs-content-sha256"); got != payload {
+	if got := r.Header.Get("x-acs-content-sha256"); subtle.ConstantTimeCompare([]byte(got), []byte(payload)) != 1 {
 		return fail(http.StatusBadRequest, "SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the request body.")
 	}
 
@@ -173,20 +187,20 @@ func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *ga
 	if !slices.IsSorted(names) {
 		return incomplete("SignedHeaders must be sorted.")
 	}
-	must := []string{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
-	for k := range r.Header {
-		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-acs-") {
-			must = append(must, lk)
-		}
+	if !slices.Contains(names, "host") {
+		return incomplete("SignedHeaders must include host.")
 	}
-	for _, m := range must {
-		if !slices.Contains(names, m) {
-			return incomplete("SignedHeaders must include " + m + ".")
+	for k := range r.Header {
+		// Every x-acs-* header, including the required ones, is signed.
+		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-acs-") && !slices.Contains(names, lk) {
+			return incomplete("SignedHeaders must include " + lk + ".")
 		}
 	}
 
 	var cr strings.Builder
-	cr.WriteString(r.Method + "\n")
+	cr.Grow(512)
+	cr.WriteString(r.Method)
+	cr.WriteByte('\n')
 	path := r.URL.EscapedPath()
 	if path == "" {
 		path = "/"
@@ -205,29 +219,35 @@ func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *ga
 	}
 	cr.WriteString("\n")
 	for _, n := range names {
-		var vals []string
-		if n == "host" {
-			vals = []string{r.Host}
-		} else {
-			vals = slices.Clone(r.Header.Values(n))
-		}
-		if len(vals) == 0 {
+		cr.WriteString(n)
+		cr.WriteByte(':')
+		switch vals := r.Header.Values(n); {
+		case n == "host":
+			cr.WriteString(r.Host)
+		case len(vals) == 0:
 			return incomplete("Signed header " + n + " is absent.")
+		case len(vals) == 1:
+			cr.WriteString(strings.TrimSpace(vals[0]))
+		default:
+			// Repeated headers: trimmed values, sorted, joined with ",".
+			vs := make([]string, len(vals))
+			for i, v := range vals {
+				vs[i] = strings.TrimSpace(v)
+			}
+			slices.Sort(vs)
+			cr.WriteString(strings.Join(vs, ","))
 		}
-		for i := range vals {
-			vals[i] = strings.TrimSpace(vals[i])
-		}
-		slices.Sort(vals)
-		cr.WriteString(n + ":" + strings.Join(vals, ",") + "\n")
+		cr.WriteByte('\n')
 	}
-	cr.WriteString("\n" + signed + "\n" + payload)
+	cr.WriteByte('\n')
+	cr.WriteString(signed)
+	cr.WriteByte('\n')
+	cr.WriteString(payload)
 
 	crSum := sha256.Sum256([]byte(cr.String()))
 	sts := "ACS3-HMAC-SHA256\n" + hex.EncodeToString(crSum[:])
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(sts))
-	want := hex.EncodeToString(mac.Sum(nil))
-	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
+	want := e.hmacSHA256(cred, secret, sts)
+	if subtle.ConstantTimeCompare([]byte(sig), want[:]) != 1 {
 		return fail(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:"+sts)
 	}
@@ -272,7 +292,7 @@ func (e *Emulator) checkRPC(r *http.Request, query, form url.Values) *gatewayErr
 		return ge
 	}
 	signed := map[string]string{}
-	for _, vs := range []url.Values{query, form} {
+	for _, vs := range []url.Values{form, query} {
 		for k, v := range vs {
 			if _, dup := signed[k]; !dup && k != "Signature" {
 				signed[k] = v[0]
@@ -307,4 +327,21 @@ func rpcSignature(secret, stringToSign string) string {
 	mac := hmac.New(sha1.New, []byte(secret+"&"))
 	mac.Write([]byte(stringToSign))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// hmacSHA256 returns hex(HMAC-SHA256(secret, msg)) with a keyed state kept
+// per AccessKey.
+func (e *Emulator) hmacSHA256(id, secret, msg string) (sum [2 * sha256.Size]byte) {
+	v, ok := e.macs.Load(id)
+	if !ok {
+		v, _ = e.macs.LoadOrStore(id, &sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(secret)) }})
+	}
+	pool, _ := v.(*sync.Pool)
+	mac, _ := pool.Get().(hash.Hash)
+	mac.Reset()
+	_, _ = io.WriteString(mac, msg)
+	var raw [sha256.Size]byte
+	hex.Encode(sum[:], mac.Sum(raw[:0]))
+	pool.Put(mac)
+	return sum
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,11 +75,15 @@ type Emulator struct {
 	params emulator.Store[minted]
 	calls  atomic.Int64
 
+	macs   sync.Map // AccessKey ID → *sync.Pool of keyed HMAC-SHA256
+	nextID atomic.Uint64
+
 	nonceMu sync.Mutex
 	nonces  map[string]time.Time
 	swept   time.Time
 
-	api http.Handler
+	api      http.Handler
+	idPrefix string // "XXXXXXXX-XXXX-XXXX-XXXX-"
 }
 
 // minted is what the emulator remembers about a captchaVerifyParam it issued.
@@ -96,6 +101,8 @@ func New(cfg Config) *Emulator {
 		faults: emulator.NewFaults(),
 		nonces: map[string]time.Time{},
 	}
+	h := strings.ToUpper(emulator.RandomHex(10))
+	e.idPrefix = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-"
 	for id, secret := range cfg.AccessKeys {
 		e.keys[id] = secret
 	}
@@ -165,10 +172,18 @@ func fail(status int, code, message string) *gatewayError {
 	return &gatewayError{status: status, code: code, message: message}
 }
 
+// requestID returns a request ID shaped like Alibaba's (an upper-case
+// UUID): a random per-emulator prefix and a counter.
 func (e *Emulator) requestID() string {
-	// Alibaba request IDs are upper-case UUIDs.
-	h := strings.ToUpper(emulator.RandomHex(16))
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	const digits = "0123456789ABCDEF"
+	var b [36]byte
+	copy(b[:], e.idPrefix)
+	n := e.nextID.Add(1)
+	for i := 35; i >= 24; i-- {
+		b[i] = digits[n&15]
+		n >>= 4
+	}
+	return string(b[:])
 }
 
 func (e *Emulator) writeError(w http.ResponseWriter, ge *gatewayError) {
@@ -193,20 +208,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// verifyReply is the VerifyIntelligentCaptcha answer.
-type verifyReply struct {
-	RequestID string       `json:"RequestId"`
-	Success   bool         `json:"Success"`
-	Code      string       `json:"Code"`
-	Message   string       `json:"Message"`
-	Result    verifyResult `json:"Result"`
-}
-
-type verifyResult struct {
-	VerifyResult bool   `json:"VerifyResult"`
-	VerifyCode   string `json:"VerifyCode"`
-}
-
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	switch e.faults.Current() {
 	case providertest.FaultInternalError:
@@ -225,21 +226,28 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, ge)
 		return
 	}
-	param, ok := params["CaptchaVerifyParam"]
+	param, ok := params.lookup("CaptchaVerifyParam")
 	if !ok {
 		e.writeError(w, fail(http.StatusBadRequest, "MissingCaptchaVerifyParam",
 			"CaptchaVerifyParam is mandatory for this action."))
 		return
 	}
-	code := e.judge(param, params["SceneId"])
-	writeJSON(w, http.StatusOK, verifyReply{
-		RequestID: e.requestID(),
-		Success:   true,
-		Code:      "Success",
-		Message:   "success",
-		Result:    verifyResult{VerifyResult: code[0] == 'T', VerifyCode: code},
-	})
+	scene, _ := params.lookup("SceneId")
+	code := e.judge(param, scene)
+	// The reply, written by hand: every value is a fixed ASCII token.
+	b := make([]byte, 0, 192)
+	b = append(b, `{"RequestId":"`...)
+	b = append(b, e.requestID()...)
+	b = append(b, `","Success":true,"Code":"Success","Message":"success","Result":{"VerifyResult":`...)
+	b = strconv.AppendBool(b, code[0] == 'T')
+	b = append(b, `,"VerifyCode":"`...)
+	b = append(b, code...)
+	b = append(b, `"}}`...)
+	w.Header()["Content-Type"] = jsonContentType
+	_, _ = w.Write(b)
 }
+
+var jsonContentType = []string{"application/json;charset=utf-8"}
 
 // readBody reads the request body under maxRequestBody.
 func readBody(r *http.Request) ([]byte, *gatewayError) {
@@ -247,6 +255,9 @@ func readBody(r *http.Request) ([]byte, *gatewayError) {
 		return nil, nil
 	}
 	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= maxRequestBody {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
 		return nil, fail(http.StatusBadRequest, "InvalidParameter", "The request body could not be read.")
