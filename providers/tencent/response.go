@@ -3,14 +3,15 @@ package tencent
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 )
 
 // reply is the part of a DescribeCaptchaResult reply the provider reads.
 type reply struct {
 	Response struct {
-		CaptchaCode *int64      `json:"CaptchaCode"`
-		EvilLevel   *int64      `json:"EvilLevel"`
+		CaptchaCode int64       `json:"CaptchaCode"` // noCode when absent
+		EvilLevel   int64       `json:"EvilLevel"`   // stays 0 when null
 		RequestID   string      `json:"RequestId"`
 		Error       *replyError `json:"Error"`
 	} `json:"Response"`
@@ -19,6 +20,11 @@ type reply struct {
 type replyError struct {
 	Code string `json:"Code"`
 }
+
+// noCode marks an absent (or null) CaptchaCode, which makes the reply
+// undecodable. It is no real code; a reply that spells it out is treated the
+// same way.
+const noCode = math.MinInt64
 
 // verdict is a decoded reply: either an error envelope (errCode set) or a
 // CaptchaCode with its EvilLevel.
@@ -41,6 +47,7 @@ var (
 // the body.
 func parseReply(body []byte) (verdict, error) {
 	var r reply
+	r.Response.CaptchaCode = noCode
 	if err := json.Unmarshal(body, &r); err != nil {
 		return verdict{}, errNotJSON
 	}
@@ -53,11 +60,8 @@ func parseReply(body []byte) (verdict, error) {
 		}
 		v.errCode = resp.Error.Code
 		return v, nil
-	case resp.CaptchaCode != nil:
-		v.code = *resp.CaptchaCode
-		if resp.EvilLevel != nil {
-			v.evil = *resp.EvilLevel
-		}
+	case resp.CaptchaCode != noCode:
+		v.code, v.evil = resp.CaptchaCode, resp.EvilLevel
 		return v, nil
 	case resp.RequestID == "":
 		return verdict{}, errNoResponse

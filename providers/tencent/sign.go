@@ -101,7 +101,8 @@ func (s *Signer) appendScope(dst []byte, k *dayKey) []byte {
 }
 
 // appendCanonicalValue appends a header value as TC3 canonicalises it:
-// trimmed of surrounding spaces and in lower case.
+// trimmed of surrounding spaces (protocols.md §1.3). The value is otherwise
+// signed as sent, as the official SDK does.
 func appendCanonicalValue(dst []byte, v string) []byte {
 	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
 		v = v[1:]
@@ -109,14 +110,7 @@ func appendCanonicalValue(dst []byte, v string) []byte {
 	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
 		v = v[:len(v)-1]
 	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
+	return append(dst, v...)
 }
 
 // key returns the signing key for the UTC day of timestamp, deriving it only

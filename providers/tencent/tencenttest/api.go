@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -240,7 +239,8 @@ func parseAuthorization(h string) (authorization, bool) {
 }
 
 // canonicalRequest builds the TC3 CanonicalRequest of a POST to "/": each
-// signed header as "name:value\n", its value trimmed and in lower case.
+// signed header as "name:value\n", its value trimmed (and, for x-tc-action,
+// in lower case, as the current signature demo signs it).
 func canonicalRequest(method string, signed []string, header func(string) string, payload []byte) string {
 	var b strings.Builder
 	b.WriteString(method)
@@ -248,7 +248,11 @@ func canonicalRequest(method string, signed []string, header func(string) string
 	for _, n := range signed {
 		b.WriteString(n)
 		b.WriteByte(':')
-		b.WriteString(strings.ToLower(strings.TrimSpace(header(n))))
+		v := strings.TrimSpace(header(n))
+		if n == "x-tc-action" {
+			v = strings.ToLower(v)
+		}
+		b.WriteString(v)
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
@@ -337,5 +341,3 @@ func requestID() string {
 	h := emulator.RandomHex(16)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
-
-var errBadAppID = errors.New("appid must be a positive integer")

@@ -3,9 +3,12 @@ package tencenttest
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 )
+
+var errBadAppID = errors.New("appid must be a positive integer")
 
 // script is the stand-in TCaptcha.js.
 //
