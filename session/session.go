@@ -80,8 +80,8 @@ func New(store sessions.Store, opts ...Option) (*Store, error) {
 	}, nil
 }
 
-// errInvalid is wrapped by every error about stored state that cannot be
-// used.
+// invalid returns an error about stored state that cannot be used; it wraps
+// captcha.ErrNoServerStatus.
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("session: %w: "+format, append([]any{captcha.ErrNoServerStatus}, args...)...)
 }

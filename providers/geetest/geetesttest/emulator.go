@@ -165,7 +165,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// vendorFault answers the vendor-level faults the v3 endpoints share, and
+// vendorFaultV3 answers the vendor-level faults the v3 endpoints share, and
 // reports whether it did.
 func vendorFaultV3(w http.ResponseWriter, f providertest.Fault) bool {
 	switch f {
