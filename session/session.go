@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 
 	captcha "github.com/captchakit/captcha/middleware"
@@ -60,10 +61,15 @@ func WithKey(key string) Option {
 }
 
 // New returns a Store keeping the status in store, which must be signed (see
-// the package documentation). It returns an error if store is nil.
+// the package documentation). It returns an error if store is nil, and, for
+// the gorilla CookieStore and FilesystemStore, if they have no keys or their
+// keys cannot encode (a missing hash key, a block key of the wrong length).
 func New(store sessions.Store, opts ...Option) (*Store, error) {
 	if store == nil {
 		return nil, errors.New("session: New: the sessions.Store is nil")
+	}
+	if err := checkCodecs(store); err != nil {
+		return nil, err
 	}
 	c := config{name: "captcha", key: "gt_server_status"}
 	for _, o := range opts {
@@ -228,4 +234,25 @@ func isHexSHA256(s string) bool {
 	var b [32]byte
 	_, err := hex.Decode(b[:], []byte(s))
 	return err == nil
+}
+
+// checkCodecs makes a CookieStore or FilesystemStore without usable keys fail
+// at construction rather than on every register request.
+func checkCodecs(store sessions.Store) error {
+	var codecs []securecookie.Codec
+	switch s := store.(type) {
+	case *sessions.CookieStore:
+		codecs = s.Codecs
+	case *sessions.FilesystemStore:
+		codecs = s.Codecs
+	default:
+		return nil
+	}
+	if len(codecs) == 0 {
+		return errors.New("session: New: the store has no keys")
+	}
+	if _, err := securecookie.EncodeMulti("probe", "probe", codecs...); err != nil {
+		return fmt.Errorf("session: New: the store's keys cannot sign: %w", err)
+	}
+	return nil
 }

@@ -64,6 +64,20 @@ func TestNewNilStore(t *testing.T) {
 	}
 }
 
+func TestNewUnusableKeys(t *testing.T) {
+	t.Parallel()
+	for name, st := range map[string]sessions.Store{
+		"cookie without keys":       sessions.NewCookieStore(),
+		"cookie with nil hash key":  sessions.NewCookieStore(nil),
+		"cookie with bad block key": sessions.NewCookieStore(hashKey, []byte("short")),
+		"filesystem without keys":   sessions.NewFilesystemStore(t.TempDir()),
+	} {
+		if s, err := session.New(st); err == nil || s != nil {
+			t.Errorf("New(%s) = (%v, %v), want an error", name, s, err)
+		}
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	at := time.UnixMilli(1763700000123)

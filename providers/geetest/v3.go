@@ -105,7 +105,8 @@ type V3Config struct {
 //
 // Verify first checks the client's server status: it must exist, be readable,
 // have been recorded for the submitted challenge, and be at most
-// ChallengeMaxAge old; otherwise it fails with captcha.ErrNoServerStatus
+// ChallengeMaxAge old (and not more than a minute in the future, for servers
+// whose clocks differ); otherwise it fails with captcha.ErrNoServerStatus
 // without calling GeeTest. If register was online, it asks validate.php and
 // passes only if GeeTest answers md5(seccode). If register fell back, it calls
 // nothing and returns an error wrapping both captcha.ErrUnavailable and
