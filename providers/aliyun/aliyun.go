@@ -1,7 +1,6 @@
 package aliyun
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/captchakit/captcha/internal/vendorhttp"
@@ -253,26 +251,25 @@ var (
 )
 
 // newRequest builds the request for param, signed at now with nonce.
+//
+// The body is a string reader, so the transport can rewind it (GetBody) and
+// resend the request when a kept-alive connection turns out to be closed
+// before anything was written, instead of failing the verification.
 func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, nonce [16]byte) (*http.Request, error) {
-	body := newPooledBody()
-	body.buf.Grow(len("CaptchaVerifyParam=") + 3*len(param) + len(p.bodyTail))
-	b := body.buf.AvailableBuffer()
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	buf.Grow(len("CaptchaVerifyParam=") + 3*len(param) + len(p.bodyTail))
+	b := buf.AvailableBuffer()
 	b = append(b, "CaptchaVerifyParam="...)
 	b = appendFormEscape(b, param)
 	b = append(b, p.bodyTail...)
-	body.buf.Write(b)
-	body.r.Reset(body.buf.Bytes())
+	vals := p.sign(b, now, nonce)
 
-	vals := p.sign(body.buf.Bytes(), now, nonce)
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(string(b)))
 	if err != nil {
-		_ = body.Close()
 		return nil, err
 	}
-	req.Body = body
-	req.ContentLength = int64(body.buf.Len())
-	h := make(http.Header, 12)
+	h := req.Header
 	h["Content-Type"] = hdrContentType
 	h["Accept"] = hdrAccept
 	h["User-Agent"] = hdrUserAgent
@@ -286,7 +283,6 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 		h["X-Acs-Accesskey-Id"] = vals[4:5:5]
 		h["X-Acs-Security-Token"] = vals[5:6:6]
 	}
-	req.Header = h
 	return req, nil
 }
 
@@ -336,27 +332,6 @@ func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) []string {
 		vals = append(vals, p.keyID, p.token)
 	}
 	return vals
-}
-
-// pooledBody is a request body backed by a pooled buffer. The transport
-// closes it once it is done with it, possibly after Do returns; only then
-// does the buffer go back to the pool.
-type pooledBody struct {
-	buf    *bytes.Buffer
-	r      bytes.Reader
-	closed atomic.Bool
-}
-
-func newPooledBody() *pooledBody { return &pooledBody{buf: vendorhttp.Buffer()} }
-
-func (b *pooledBody) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-func (b *pooledBody) Close() error {
-	if b.closed.CompareAndSwap(false, true) {
-		b.r.Reset(nil)
-		vendorhttp.PutBuffer(b.buf)
-	}
-	return nil
 }
 
 // CheckFailback vets a captchaVerifyParam locally while Alibaba is
