@@ -177,6 +177,9 @@ func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *ga
 	if ge != nil {
 		return ge
 	}
+	if id := r.Header.Get("x-acs-accesskey-id"); id != "" && id != cred {
+		return incomplete("The x-acs-accesskey-id header does not match the Credential.")
+	}
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
 	if got := r.Header.Get("x-acs-content-sha256"); subtle.ConstantTimeCompare([]byte(got), []byte(payload)) != 1 {

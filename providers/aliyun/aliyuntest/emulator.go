@@ -128,7 +128,9 @@ func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
 // SetLatency delays every API answer by d.
 func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
 
-// Advance moves the emulator's clock forward by d, for expiry tests.
+// Advance moves the emulator's clock by d, for expiry tests. A negative d
+// moves it back: mint, then Advance forward again, to get a param that is
+// old on a clock that agrees with the client's signatures.
 func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
 
 // Now returns the emulator's clock.
