@@ -340,3 +340,49 @@ func TestRegisterFailback(t *testing.T) {
 		})
 	}
 }
+
+// rewindCheck is a transport that records whether each request body can be
+// rewound (GetBody), which net/http needs to resend a request on a kept-alive
+// connection that turned out to be closed.
+type rewindCheck struct {
+	mu       sync.Mutex
+	rewinds  []bool
+	delegate http.RoundTripper
+}
+
+func (rc *rewindCheck) RoundTrip(r *http.Request) (*http.Response, error) {
+	ok := r.GetBody != nil
+	if ok {
+		b, err := r.GetBody()
+		ok = err == nil && b != nil
+	}
+	rc.mu.Lock()
+	rc.rewinds = append(rc.rewinds, ok)
+	rc.mu.Unlock()
+	return rc.delegate.RoundTrip(r)
+}
+
+func TestRequestBodiesRewind(t *testing.T) {
+	t.Parallel()
+	_, base4 := newReplay(t, 200, fixture(t, "v4_success.json"))
+	_, base3 := newReplay(t, 200, fixture(t, "v3_validate_success.json"))
+	rc := &rewindCheck{delegate: http.DefaultTransport}
+	client := &http.Client{Transport: rc}
+	p4, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, APIBase: base4, HTTPClient: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p4.Verify(t.Context(), v4Ticket("1763700000")); err != nil || !res.Passed {
+		t.Fatalf("V4 Verify = (%+v, %v)", res, err)
+	}
+	const c = "3cf802e2cde8eb37df37370f496be721"
+	p3 := newV3(t, geetest.V3Config{StatusStore: onlineStore(c), APIBase: base3, HTTPClient: client})
+	if res, err := p3.Verify(t.Context(), registered{}.ticket(c, "4d55cc5bb63098646c53525872f3628e", "4d55cc5bb63098646c53525872f3628e|jordan")); err != nil || !res.Passed {
+		t.Fatalf("V3 Verify = (%+v, %v)", res, err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.rewinds) != 2 || !rc.rewinds[0] || !rc.rewinds[1] {
+		t.Errorf("rewindable bodies = %v, want [true true]", rc.rewinds)
+	}
+}

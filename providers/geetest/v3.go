@@ -395,24 +395,25 @@ var (
 	hdrUserAgent = []string{"captchakit-geetest/1 (+https://github.com/captchakit/captcha)"}
 )
 
+// validateRequest builds the validate.php request. The form is built in a
+// pooled scratch buffer and copied once into a string reader, so that the
+// transport can rewind the body (GetBody) and resend the request when a
+// kept-alive connection turns out to be closed before anything was written,
+// instead of failing the verification.
 func (p *V3) validateRequest(ctx context.Context, t captcha.Ticket, challenge, seccode string) (*http.Request, error) {
-	body := newPooledBody()
-	body.buf.Grow(256 + 3*(len(seccode)+len(challenge)))
-	b := body.buf.AvailableBuffer()
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	buf.Grow(256 + 3*(len(seccode)+len(challenge)))
+	b := buf.AvailableBuffer()
 	b = appendForm(b, "seccode", seccode)
 	b = appendForm(b, "challenge", challenge)
 	b = append(b, p.validateTail...)
 	b = p.appendOptional(b, t.Request, t.ClientIP)
-	body.buf.Write(b)
-	body.seal()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.validateURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.validateURL, strings.NewReader(string(b)))
 	if err != nil {
-		_ = body.Close()
 		return nil, err
 	}
-	req.Body = body
-	req.ContentLength = int64(body.buf.Len())
 	req.Header["Content-Type"] = hdrForm
 	req.Header["Accept"] = hdrJSON
 	req.Header["User-Agent"] = hdrUserAgent

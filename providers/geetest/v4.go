@@ -252,27 +252,25 @@ func interpretV4(r v4Reply, at time.Time) (captcha.Result, error) {
 	}
 }
 
+// validateRequest builds the /validate request, with a rewindable body as
+// V3's (see V3.validateRequest).
 func (p *V4) validateRequest(ctx context.Context, v map[string]string) (*http.Request, error) {
 	lot := v[FieldLotNumber]
-	body := newPooledBody()
-	body.buf.Grow(128 + 3*(len(lot)+len(v[FieldCaptchaOutput])+len(v[FieldPassToken])+len(v[FieldGenTime])))
-	b := body.buf.AvailableBuffer()
+	buf := vendorhttp.Buffer()
+	defer vendorhttp.PutBuffer(buf)
+	buf.Grow(128 + 3*(len(lot)+len(v[FieldCaptchaOutput])+len(v[FieldPassToken])+len(v[FieldGenTime])))
+	b := buf.AvailableBuffer()
 	b = appendForm(b, FieldLotNumber, lot)
 	b = appendForm(b, FieldCaptchaOutput, v[FieldCaptchaOutput])
 	b = appendForm(b, FieldPassToken, v[FieldPassToken])
 	b = appendForm(b, FieldGenTime, v[FieldGenTime])
 	b = append(b, "&sign_token="...)
 	b = p.appendSignToken(b, lot)
-	body.buf.Write(b)
-	body.seal()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(string(b)))
 	if err != nil {
-		_ = body.Close()
 		return nil, err
 	}
-	req.Body = body
-	req.ContentLength = int64(body.buf.Len())
 	req.Header["Content-Type"] = hdrForm
 	req.Header["Accept"] = hdrJSON
 	req.Header["User-Agent"] = hdrUserAgent
