@@ -1,0 +1,53 @@
+package chicaptcha
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Require returns chi middleware that verifies each request with v: the
+// Verifier's own middleware ([captcha.Verifier.Handler]), whose log lines also
+// carry the chi route pattern as the attribute route. Configure everything
+// else, including the error page, on the Verifier. Require panics if v is nil.
+func Require(v *captcha.Verifier) func(http.Handler) http.Handler {
+	if v == nil {
+		panic("chicaptcha: Require: nil *captcha.Verifier")
+	}
+	return func(next http.Handler) http.Handler {
+		h := v.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			if rctx := chi.RouteContext(ctx); rctx != nil {
+				if res, ok := captcha.FromContext(ctx); !ok || !res.Passed {
+					r = r.WithContext(captcha.ContextWithLogAttrs(ctx, slog.Any("route", (*routePattern)(rctx))))
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+// routePattern logs the route pattern of a chi routing context when the line
+// is written, after chi has routed as far as it will. Being a pointer type,
+// it goes into a slog.Value without an allocation. chi reuses routing contexts
+// once a request is served; the Verifier logs only while serving it.
+type routePattern chi.Context
+
+// LogValue implements slog.LogValuer.
+func (p *routePattern) LogValue() slog.Value {
+	return slog.StringValue((*chi.Context)(p).RoutePattern())
+}
+
+// Result returns the Result of the verification Require performed for r, and
+// whether there was one; it is [captcha.FromContext] on r's context. It never
+// panics, also for a nil r.
+func Result(r *http.Request) (*captcha.Result, bool) {
+	if r == nil {
+		return nil, false
+	}
+	return captcha.FromContext(r.Context())
+}
