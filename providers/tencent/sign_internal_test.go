@@ -138,3 +138,21 @@ func referenceAuthorization(ts int64, body []byte) string {
 	return "TC3-HMAC-SHA256 Credential=" + vecSecretID + "/" + scope +
 		", SignedHeaders=content-type;host, Signature=" + hex.EncodeToString(mac(k, sts))
 }
+
+// TestSignerCachesKey checks that the key is derived once per UTC day.
+func TestSignerCachesKey(t *testing.T) {
+	t.Parallel()
+	s := NewSigner(vecSecretID, vecSecretKey, Service, DefaultEndpoint)
+	day := int64(vecTimestamp) / 86400 * 86400
+	k1 := s.key(day)
+	if k2 := s.key(day + 86399); k2 != k1 {
+		t.Error("key derived again within the same UTC day")
+	}
+	k3 := s.key(day + 86400)
+	if k3 == k1 || string(k3.date[:]) != "2019-02-26" {
+		t.Errorf("next day: key reused or date %q, want a new key for 2019-02-26", k3.date[:])
+	}
+	if s.key(day+86400+1) != k3 {
+		t.Error("key derived again on the next day")
+	}
+}
