@@ -1,7 +1,6 @@
 package redisledger_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -269,5 +268,3 @@ func mustVerifier(t *testing.T, p captcha.Provider, l captcha.Ledger, opts ...ca
 	}
 	return v
 }
-
-var _ = context.Background
