@@ -27,6 +27,7 @@ type Verifier struct {
 	claimPfx string
 	budgetPf string
 	lastMis  atomic.Int64 // unix nanos of the last misconfiguration log line
+	lastThr  atomic.Int64 // unix nanos of the last throttling log line
 }
 
 // New returns a Verifier for p. It returns an error for a nil provider, a
@@ -159,7 +160,7 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	}
 	res, err := v.call(r, t)
 	if done != nil {
-		done(healthOutcome(r, err))
+		done(healthOutcome(err))
 	}
 	switch {
 	case err == nil && res.Passed:
@@ -170,23 +171,29 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	case errors.Is(err, ErrUnavailable):
 		return v.failback(r, t, err)
 	case errors.Is(err, ErrMisconfigured):
-		v.logMisconfigured(r, err)
+		v.logLimited(r, &v.lastMis, slog.LevelError, "captcha: provider refused our configuration; failing closed", err)
 		return nil, err
 	case errors.Is(err, ErrThrottled):
-		v.log(r, slog.LevelWarn, "captcha: provider throttled",
-			slog.String("provider", v.name))
+		v.logLimited(r, &v.lastThr, slog.LevelWarn, "captcha: provider throttled; failing closed", err)
+		return nil, err
+	case isClassified(err):
+		// A verdict reported as an error (ErrRejected, ErrNoServerStatus):
+		// client input, not worth a log line.
 		return nil, err
 	default:
 		// Outside the contract: fail closed, and never let it lead to failback.
-		v.logMisconfigured(r, err)
-		return nil, err
+		v.logLimited(r, &v.lastMis, slog.LevelError, "captcha: provider returned an unclassified error; failing closed", err)
+		return nil, v.fail(codeOf(err), fmt.Errorf("%w: %w", ErrMisconfigured, err))
 	}
 }
 
-// call runs the provider under the Verifier's deadline. A panicking provider
-// is a bug; it fails the request closed instead of taking the server down.
+// call runs the provider under the Verifier's deadline. The call does not
+// inherit the client's cancellation: a client that disconnects or half-closes
+// its connection mid-call must not turn a healthy vendor's verdict into
+// "unavailable" and so into a failback pass. A panicking provider is a bug;
+// it fails the request closed instead of taking the server down.
 func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
-	ctx, cancel := context.WithTimeout(r.Context(), v.cfg.timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.timeout)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
@@ -199,13 +206,13 @@ func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
 }
 
 // healthOutcome is what a provider call tells the breaker: only unavailable
-// answers count against the provider, and not when the client gave up first
-// or no call was made (a ticket issued in failback mode).
-func healthOutcome(r *http.Request, err error) error {
+// answers count against the provider, and not when no call was made (a
+// ticket issued in failback mode).
+func healthOutcome(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrOfflineTicket), r.Context().Err() != nil:
+	case errors.Is(err, ErrOfflineTicket):
 		return errHealthExcluded
 	case errors.Is(err, ErrUnavailable):
 		return errHealthFailure
@@ -313,30 +320,38 @@ func (v *Verifier) ledgerError(r *http.Request, err error) error {
 	return v.fail("ledger", ErrLedger)
 }
 
-// logMisconfigured logs at most one line a minute: a wrong key under load
-// must be loud, not a flood.
-func (v *Verifier) logMisconfigured(r *http.Request, err error) {
+// logLimited logs at most one line a minute per kind: a wrong key or a
+// throttled account under load must be loud, not a flood.
+func (v *Verifier) logLimited(r *http.Request, last *atomic.Int64, level slog.Level, msg string, err error) {
 	now := time.Now().UnixNano()
-	last := v.lastMis.Load()
-	if now-last < int64(time.Minute) || !v.lastMis.CompareAndSwap(last, now) {
+	prev := last.Load()
+	if now-prev < int64(time.Minute) || !last.CompareAndSwap(prev, now) {
 		return
 	}
-	v.log(r, slog.LevelError, "captcha: provider refused our configuration; failing closed",
-		slog.String("provider", v.name), slog.String("error", err.Error()))
+	v.log(r, level, msg, slog.String("provider", v.name), slog.String("error", err.Error()))
 }
 
 func (v *Verifier) fail(code string, err error) error {
 	return &VerifyError{Provider: v.name, Code: code, Err: err}
 }
 
-// classOr returns err if it wraps one of the sentinels, else err joined
+var sentinels = []error{ErrMissingTicket, ErrBadRequest, ErrBodyTooLarge, ErrRejected, ErrReplayed,
+	ErrNoServerStatus, ErrUnavailable, ErrThrottled, ErrMisconfigured, ErrFailbackDenied, ErrLedger}
+
+func isClassified(err error) bool {
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// classOr returns err if it wraps one of the sentinels, else err wrapped
 // with class.
 func classOr(err, class error) error {
-	for _, s := range []error{ErrMissingTicket, ErrBadRequest, ErrBodyTooLarge, ErrRejected, ErrReplayed,
-		ErrNoServerStatus, ErrUnavailable, ErrThrottled, ErrMisconfigured, ErrFailbackDenied, ErrLedger} {
-		if errors.Is(err, s) {
-			return err
-		}
+	if isClassified(err) {
+		return err
 	}
 	return fmt.Errorf("%w: %w", class, err)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -702,5 +703,54 @@ func TestLogLinesCarryContextAttrs(t *testing.T) {
 	}
 	if strings.Contains(line, "ticket=") {
 		t.Errorf("log = %q mentions the ticket", line)
+	}
+}
+
+// TestClientCancellationCannotReachFailback: a client that disconnects or
+// half-closes (which cancels the request context) while the vendor answers
+// must get the vendor's verdict, never a failback pass. Reported by the
+// GeeTest work (halfclose_test.go there).
+func TestClientCancellationCannotReachFailback(t *testing.T) {
+	t.Parallel()
+	for _, pol := range []captcha.FailbackPolicy{captcha.Bounded(captcha.DefaultBudget), captcha.FailOpen()} {
+		v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(pol))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		r := form("reject:7").WithContext(ctx)
+		res, err := v.Verify(r)
+		if !errors.Is(err, captcha.ErrRejected) || res != nil {
+			t.Errorf("%v: Verify with cancelled client = (%+v, %v), want the vendor's rejection", pol, res, err)
+		}
+	}
+}
+
+// TestHalfClosedClientGetsVerdict drives a real server: the client sends its
+// request and half-closes the connection while the vendor is slow.
+func TestHalfClosedClientGetsVerdict(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	fake.SetLatency(50 * time.Millisecond)
+	srv := httptest.NewServer(captcha.Require(fake, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.FailOpen()))(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "PROTECTED") })))
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "ticket=reject:7"
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(conn)
+	if bytes.Contains(reply, []byte("PROTECTED")) {
+		t.Fatalf("half-closed client reached the handler: %q", reply)
+	}
+	if !bytes.HasPrefix(reply, []byte("HTTP/1.1 403")) {
+		t.Errorf("reply = %q, want 403", reply)
 	}
 }
