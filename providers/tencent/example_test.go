@@ -47,11 +47,14 @@ func Example() {
 		Values:   map[string]string{"ticket": srv.Mint(0).Ticket, "randstr": "@x"},
 		ClientIP: "203.0.113.7",
 	})
-	fmt.Println(errors.Is(err, captcha.ErrUnavailable), err)
+	var ve *captcha.VerifyError
+	if errors.As(err, &ve) {
+		fmt.Println(errors.Is(err, captcha.ErrUnavailable), ve.Code)
+	}
 	// Output:
 	// true 1 <nil>
 	// false 9 <nil>
-	// true captcha: tencent: provider unavailable (code InternalError)
+	// true InternalError
 }
 
 func ExampleParseDisasterTicket() {

@@ -314,14 +314,18 @@ func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
 		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, "malformed-reply", err)
 	}
 	if v.errCode != "" {
+		var cause error
+		if v.requestID != "" { // for support tickets; not a secret
+			cause = errors.New("RequestId " + v.requestID)
+		}
+		class := captcha.ErrMisconfigured
 		switch classifyEnvelope(v.errCode) {
 		case classUnavailable:
-			return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, v.errCode, nil)
+			class = captcha.ErrUnavailable
 		case classThrottled:
-			return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrThrottled, v.errCode, nil)
-		default:
-			return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrMisconfigured, v.errCode, nil)
+			class = captcha.ErrThrottled
 		}
+		return captcha.Result{}, vendorhttp.Fail(name, class, v.errCode, cause)
 	}
 	if status != http.StatusOK {
 		return captcha.Result{}, vendorhttp.Status(name, status)
