@@ -128,8 +128,8 @@ func parseUint(s string) (uint64, bool) {
 	return n, true
 }
 
-// Reasons a disaster ticket fails the local check, used as Result.Code and
-// VerifyError.Code.
+// Codes of the tickets Verify rejects locally, without a call (Result.Code),
+// and CheckFailback refuses (VerifyError.Code).
 const (
 	// CodeDisasterInvalid is the Result.Code of a disaster-recovery ticket
 	// rejected locally, without asking Tencent: malformed, for another app,

@@ -38,6 +38,10 @@ const (
 	DefaultRandstrField   = "randstr"
 	DefaultDisasterMaxAge = 5 * time.Minute
 	DefaultClockSkew      = 60 * time.Second
+)
+
+// Bounds on ticket values.
+const (
 	// MaxTicketLen bounds the ticket (and MaxRandstrLen the randstr) the
 	// provider accepts. Real tickets are a few hundred bytes; longer values
 	// are rejected locally (CodeTicketMalformed) without a call.
