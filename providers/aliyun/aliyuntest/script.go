@@ -8,11 +8,15 @@ import (
 // script is the stand-in for AliyunCaptcha.js. It exposes the real client
 // API, window.initAliyunCaptcha(options), for the options a page needs:
 // SceneId, mode ("popup" or "embed"), element, button, success, fail and
-// getInstance (called with {show, hide, destroy}); prefix, region and the
+// getInstance (called with {show, hide, destroy}), and the V3-architecture
+// pair captchaVerifyCallback/onBizResultCallback; prefix, region and the
 // styling options are accepted and ignored. Solving means clicking the
 // button with id "aliyun-emulator-solve", which fetches a fresh
 // captchaVerifyParam from the emulator's mint endpoint and calls
-// success(captchaVerifyParam). The script finds the emulator through its own
+// success(captchaVerifyParam), or, when the page set captchaVerifyCallback,
+// awaits captchaVerifyCallback(captchaVerifyParam) (a promise of
+// {captchaResult, bizResult}), keeps the widget open if captchaResult is
+// false, and passes bizResult to onBizResultCallback. The script finds the emulator through its own
 // URL, so a page only changes the script's address to go offline.
 const script = `/* captchakit Alibaba Cloud CAPTCHA 2.0 emulator: stand-in for AliyunCaptcha.js */
 (function () {
@@ -31,6 +35,12 @@ const script = `/* captchakit Alibaba Cloud CAPTCHA 2.0 emulator: stand-in for A
       fetch(origin + "__MINT__?sceneId=" + encodeURIComponent(scene))
         .then(function (r) { if (!r.ok) throw new Error("mint answered " + r.status); return r.json(); })
         .then(function (j) {
+          if (typeof opts.captchaVerifyCallback === "function") {
+            return Promise.resolve(opts.captchaVerifyCallback(j.captchaVerifyParam)).then(function (r) {
+              if (r && r.captchaResult && mode === "popup") hide();
+              if (typeof opts.onBizResultCallback === "function") opts.onBizResultCallback(r ? r.bizResult : undefined);
+            });
+          }
           if (mode === "popup") hide();
           if (typeof opts.success === "function") opts.success(j.captchaVerifyParam);
         })

@@ -69,9 +69,23 @@ out.embedParent = find(body, "aliyunCaptcha-window-embed")?.parentNode?.id ?? nu
 find(body, "aliyun-emulator-solve").click();
 await until(() => out.success.length === 2);
 
+const realFetch = globalThis.fetch;
 globalThis.fetch = () => Promise.reject(new Error("offline"));
 find(body, "aliyun-emulator-solve").click();
 await until(() => out.fail.length === 1);
+globalThis.fetch = realFetch;
+inst.destroy();
+
+// V3 architecture: the page verifies through captchaVerifyCallback.
+out.biz = [];
+window.initAliyunCaptcha({
+  SceneId: "abc123", mode: "embed", element: "#captcha-element",
+  captchaVerifyCallback: async (p) => { out.success.push(p); return { captchaResult: true, bizResult: true }; },
+  onBizResultCallback: (b) => out.biz.push(b),
+});
+find(body, "aliyun-emulator-solve").click();
+await until(() => out.biz.length === 1);
+
 console.log(JSON.stringify(out));
 process.exit(0); // do not wait for fetch's keep-alive sockets
 `
@@ -99,6 +113,7 @@ func TestScriptInNode(t *testing.T) {
 		PopupHidden  string
 		AfterDestroy bool
 		EmbedParent  *string
+		Biz          []bool
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("node output %s: %v", raw, err)
@@ -121,8 +136,11 @@ func TestScriptInNode(t *testing.T) {
 	if len(out.Fail) != 1 || out.Fail[0].Code == "" {
 		t.Errorf("fail callbacks = %+v, want one with a code", out.Fail)
 	}
-	if len(out.Success) != 2 {
-		t.Fatalf("success callbacks = %q, want 2", out.Success)
+	if len(out.Biz) != 1 || !out.Biz[0] {
+		t.Errorf("onBizResultCallback got %v, want [true]", out.Biz)
+	}
+	if len(out.Success) != 3 {
+		t.Fatalf("params handed to the page = %q, want 3", out.Success)
 	}
 	p, err := aliyun.New(aliyun.Config{
 		AccessKeyID: aliyuntest.DefaultAccessKeyID, AccessKeySecret: aliyuntest.DefaultAccessKeySecret,
