@@ -3,6 +3,7 @@ package captcha_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -753,4 +755,74 @@ func TestHalfClosedClientGetsVerdict(t *testing.T) {
 	if !bytes.HasPrefix(reply, []byte("HTTP/1.1 403")) {
 		t.Errorf("reply = %q, want 403", reply)
 	}
+}
+
+// TestBreakerHalfOpenProbeCloses: after OpenTimeout the breaker lets a probe
+// through; when the vendor answers it closes. Each state change is one
+// structured log line.
+func TestBreakerHalfOpenProbeCloses(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	fake := &providertest.Fake{}
+	fake.SetFault(providertest.FaultHTTP500)
+	v, err := captcha.New(fake, captcha.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))),
+		captcha.WithFailbackPolicy(captcha.FailClosed()),
+		captcha.WithBreaker(captcha.BreakerSettings{ConsecutiveFailures: 2, OpenTimeout: 30 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, _ = v.Verify(form("pass"))
+	}
+	if s := v.Health().State; s != "open" {
+		t.Fatalf("state = %s, want open", s)
+	}
+	fake.SetFault(providertest.FaultNone)
+	deadline := time.Now().Add(5 * time.Second)
+	for v.Health().State == "open" {
+		if time.Now().After(deadline) {
+			t.Fatal("breaker never went half-open")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := v.Verify(form("pass")); err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if s := v.Health().State; s != "closed" {
+		t.Errorf("state after a good probe = %s, want closed", s)
+	}
+	var changes []string
+	for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
+		var rec struct{ Msg, Provider, From, To string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.Msg == "captcha: provider health changed" {
+			if rec.Provider != "fake" {
+				t.Errorf("state change line %q lacks provider", line)
+			}
+			changes = append(changes, rec.From+">"+rec.To)
+		}
+	}
+	if got, want := strings.Join(changes, " "), "closed>open open>half-open half-open>closed"; got != want {
+		t.Errorf("state changes logged = %q, want %q", got, want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the breaker's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
