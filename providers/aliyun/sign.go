@@ -200,12 +200,6 @@ func (s *signer) signature(cr []byte) (sig [2 * sha256.Size]byte) {
 	return sig
 }
 
-// appendSignature appends the hex signature for cr to dst.
-func (s *signer) appendSignature(dst, cr []byte) []byte {
-	sig := s.signature(cr)
-	return append(dst, sig[:]...)
-}
-
 // appendAuthorization appends the Authorization header value for key ID id,
 // the signed-headers line and the hex signature.
 func appendAuthorization(dst []byte, id string, signedHeaders, sig []byte) []byte {

@@ -13,8 +13,8 @@ import (
 // signWith runs the general canonicaliser and signer over one request.
 func signWith(method, path string, query []param, headers []header, payload, id, secret string) (cr, auth string) {
 	b, s, e := appendCanonicalRequest(nil, method, path, query, headers, payload)
-	sig := newSigner(secret).appendSignature(nil, b)
-	return string(b), string(appendAuthorization(nil, id, b[s:e], sig))
+	sig := newSigner(secret).signature(b)
+	return string(b), string(appendAuthorization(nil, id, b[s:e], sig[:]))
 }
 
 func hexSHA256(s string) string {
