@@ -1,0 +1,581 @@
+package adapters_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/captchakit/captcha/adapters/chicaptcha"
+	"github.com/captchakit/captcha/adapters/echocaptcha"
+	"github.com/captchakit/captcha/adapters/gincaptcha"
+	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
+	"github.com/captchakit/captcha/providers/geetest/geetesttest"
+	"github.com/captchakit/captcha/providers/providertest"
+	"github.com/captchakit/captcha/session"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+// The application every framework serves, written in that framework's idiom:
+//
+//	POST /login            protected by the Verifier; answers
+//	                       "welcome <user> provider=<p> degraded=<bool>", with
+//	                       <user> read from the form or JSON body after
+//	                       verification, and the Result read with the
+//	                       framework's accessor
+//	GET  /geetest/register the GeeTest v3 register handler, if there is one
+//
+// custom asks for a custom error page in the framework's own idiom; for
+// net/http and chi that idiom is captcha.WithErrorHandler on the Verifier,
+// which newSite sets (framework.coreCustom).
+type framework struct {
+	name       string
+	build      func(v *captcha.Verifier, register http.Handler, custom bool) http.Handler
+	coreCustom bool // the custom page is the Verifier's error handler
+	logsRoute  bool // the Verifier's log lines carry route=/login
+}
+
+var frameworks = []framework{
+	{name: "nethttp", build: netHTTPApp, coreCustom: true},
+	{name: "gin", build: ginApp, logsRoute: true},
+	{name: "echo", build: echoApp, logsRoute: true},
+	{name: "chi", build: chiApp, coreCustom: true, logsRoute: true},
+}
+
+func netHTTPApp(v *captcha.Verifier, register http.Handler, _ bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /login", v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, ok := captcha.FromContext(r.Context())
+		login(w, r, res, ok)
+	})))
+	if register != nil {
+		mux.Handle("GET /geetest/register", register)
+	}
+	return mux
+}
+
+func ginApp(v *captcha.Verifier, register http.Handler, custom bool) http.Handler {
+	var opts []gincaptcha.Option
+	if custom {
+		opts = append(opts, gincaptcha.WithErrorHandler(func(c *gin.Context, err error) {
+			c.String(captcha.StatusCode(err), customPage(err))
+		}))
+	}
+	r := gin.New()
+	r.POST("/login", gincaptcha.Require(v, opts...), func(c *gin.Context) {
+		res, ok := gincaptcha.Result(c)
+		login(c.Writer, c.Request, res, ok)
+	})
+	if register != nil {
+		r.GET("/geetest/register", gin.WrapH(register))
+	}
+	return r
+}
+
+func echoApp(v *captcha.Verifier, register http.Handler, custom bool) http.Handler {
+	e := echo.New()
+	// The application's own error handler renders captcha failures: its
+	// custom page, or else exactly what the net/http middleware writes.
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Internal != nil && errors.As(he.Internal, new(*captcha.VerifyError)) {
+			if custom {
+				_ = c.String(he.Code, customPage(he.Internal))
+				return
+			}
+			v.ErrorHandler()(c.Response(), c.Request(), he.Internal)
+			return
+		}
+		e.DefaultHTTPErrorHandler(err, c)
+	}
+	e.POST("/login", func(c echo.Context) error {
+		res, ok := echocaptcha.Result(c)
+		login(c.Response(), c.Request(), res, ok)
+		return nil
+	}, echocaptcha.Require(v))
+	if register != nil {
+		e.GET("/geetest/register", echo.WrapHandler(register))
+	}
+	return e
+}
+
+func chiApp(v *captcha.Verifier, register http.Handler, _ bool) http.Handler {
+	r := chi.NewRouter()
+	r.With(chicaptcha.Require(v)).Post("/login", func(w http.ResponseWriter, r *http.Request) {
+		res, ok := chicaptcha.Result(r)
+		login(w, r, res, ok)
+	})
+	if register != nil {
+		r.Method(http.MethodGet, "/geetest/register", register)
+	}
+	return r
+}
+
+// login is the protected handler's body, shared by all frameworks: it reads
+// the request body the Verifier has already read.
+func login(w http.ResponseWriter, r *http.Request, res *captcha.Result, ok bool) {
+	if !ok || res == nil || !res.Passed {
+		http.Error(w, "handler reached without a passing Result", http.StatusInternalServerError)
+		return
+	}
+	var user string
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var in struct {
+			User string `json:"user"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			http.Error(w, "handler could not read the JSON body: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		user = in.User
+	} else {
+		user = r.FormValue("user")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "welcome %s provider=%s degraded=%t\n", user, res.Provider, res.Degraded)
+}
+
+// customPage is the text of the custom error page, written by each
+// framework's own idiom.
+func customPage(err error) string {
+	switch {
+	case errors.Is(err, captcha.ErrMissingTicket):
+		return "custom: please solve the puzzle first\n"
+	case errors.Is(err, captcha.ErrRejected), errors.Is(err, captcha.ErrReplayed):
+		return "custom: that did not work, please try again\n"
+	default:
+		return "custom: " + http.StatusText(captcha.StatusCode(err)) + "\n"
+	}
+}
+
+// customCore is the custom page as a captcha.ErrorHandler (net/http, chi).
+func customCore(w http.ResponseWriter, _ *http.Request, err error) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(captcha.StatusCode(err))
+	_, _ = io.WriteString(w, customPage(err))
+}
+
+// site is one framework's application, served on loopback, with its
+// Verifier's log.
+type site struct {
+	url string
+	c   *http.Client
+	emu *geetesttest.Server // GeeTest rows only
+	log *syncBuffer
+}
+
+type reply struct {
+	status int
+	body   string
+}
+
+func (r reply) String() string { return fmt.Sprintf("%d %q", r.status, r.body) }
+
+const (
+	formType = "application/x-www-form-urlencoded"
+	jsonType = "application/json"
+)
+
+// post sends POST /login with the given content type, body and extra
+// headers (name, value pairs).
+func (s *site) post(t *testing.T, contentType, body string, header ...string) reply {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+"/login", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	return s.do(t, req)
+}
+
+func (s *site) do(t *testing.T, req *http.Request) reply {
+	t.Helper()
+	resp, err := s.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{resp.StatusCode, string(b)}
+}
+
+// registered is the register endpoint's answer and the session cookie it
+// set.
+type registered struct {
+	Success   int    `json:"success"`
+	Challenge string `json:"challenge"`
+	cookie    *http.Cookie
+}
+
+// register is what the page's initGeetest does: GET the register endpoint;
+// the server's answer carries the challenge and the signed session cookie
+// holding its status.
+func (s *site) register(t *testing.T) registered {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+"/geetest/register", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /geetest/register = %d, want 200", resp.StatusCode)
+	}
+	var reg registered
+	if err := json.NewDecoder(resp.Body).Decode(&reg); err != nil {
+		t.Fatalf("register body: %v", err)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == "captcha" {
+			reg.cookie = c
+		}
+	}
+	if reg.cookie == nil || reg.Challenge == "" {
+		t.Fatalf("register gave challenge %q and cookies %v, want a challenge and the captcha session cookie", reg.Challenge, resp.Cookies())
+	}
+	return reg
+}
+
+// postGeeTest posts a v3 ticket for reg, with reg's session cookie.
+func (s *site) postGeeTest(t *testing.T, reg registered, challenge, validate, seccode string) reply {
+	t.Helper()
+	body := url.Values{
+		"user":                 {"erin"},
+		geetest.FieldChallenge: {challenge},
+		geetest.FieldValidate:  {validate},
+		geetest.FieldSeccode:   {seccode},
+	}.Encode()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+"/login", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", formType)
+	req.AddCookie(reg.cookie)
+	return s.do(t, req)
+}
+
+// multipartBody encodes name, value pairs as multipart/form-data.
+func multipartBody(t *testing.T, pairs ...string) (contentType, body string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := mw.WriteField(pairs[i], pairs[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mw.FormDataContentType(), b.String()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// line returns the first log line containing msg.
+func (s *syncBuffer) line(msg string) (string, bool) {
+	for l := range strings.Lines(s.String()) {
+		if strings.Contains(l, msg) {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+type providerKind int
+
+const (
+	fakeProvider providerKind = iota
+	geeTestV3
+)
+
+// row is one behaviour every framework must show: the same requests, the
+// same statuses and bodies.
+type row struct {
+	name     string
+	provider providerKind
+	fault    providertest.Fault // injected into the Fake
+	custom   bool               // the framework's custom error page
+	run      func(t *testing.T, s *site) []reply
+	want     []reply
+	wantLog  string // a Verifier log line that must appear, with the route where the framework logs it
+}
+
+const (
+	forbidden     = "Forbidden\n"
+	forbiddenJSON = `{"error":"Forbidden","status":403}` + "\n"
+)
+
+var rows = []row{
+	{
+		name: "pass",
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, "user=alice&ticket=pass:1")}
+		},
+		want: []reply{{200, "welcome alice provider=fake degraded=false\n"}},
+	},
+	{
+		name: "reject",
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, "user=alice&ticket=reject:9")}
+		},
+		want: []reply{{403, forbidden}},
+	},
+	{
+		name: "reject, client accepts JSON",
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, "user=alice&ticket=reject", "Accept", "application/json")}
+		},
+		want: []reply{{403, forbiddenJSON}},
+	},
+	{
+		name: "missing ticket",
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, "user=alice")}
+		},
+		want: []reply{{403, forbidden}},
+	},
+	{
+		// The Fake passes "pass" every time; the core's ledger refuses the
+		// second use.
+		name: "replay",
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{
+				s.post(t, formType, "user=alice&ticket=pass"),
+				s.post(t, formType, "user=alice&ticket=pass"),
+			}
+		},
+		want: []reply{{200, "welcome alice provider=fake degraded=false\n"}, {403, forbidden}},
+	},
+	{
+		name: "JSON body readable by the handler",
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, jsonType, `{"user":"bob","ticket":"pass:2"}`)}
+		},
+		want: []reply{{200, "welcome bob provider=fake degraded=false\n"}},
+	},
+	{
+		name: "multipart form",
+		run: func(t *testing.T, s *site) []reply {
+			ct, body := multipartBody(t, "user", "carol", "ticket", "pass:3")
+			return []reply{s.post(t, ct, body)}
+		},
+		want: []reply{{200, "welcome carol provider=fake degraded=false\n"}},
+	},
+	{
+		name:   "custom error handler",
+		custom: true,
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{
+				s.post(t, formType, "user=alice&ticket=reject"),
+				s.post(t, formType, "user=alice"),
+				s.post(t, formType, "user=alice&ticket=pass:4"),
+			}
+		},
+		want: []reply{
+			{403, "custom: that did not work, please try again\n"},
+			{403, "custom: please solve the puzzle first\n"},
+			{200, "welcome alice provider=fake degraded=false\n"},
+		},
+	},
+	{
+		// The vendor answers 503: the default bounded failback policy lets
+		// the ticket through marked Degraded, once.
+		name:  "degraded pass visible to the handler",
+		fault: providertest.FaultHTTP503,
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{
+				s.post(t, formType, "user=dave&ticket=pass:5"),
+				s.post(t, formType, "user=dave&ticket=pass:5"),
+			}
+		},
+		want:    []reply{{200, "welcome dave provider=fake degraded=true\n"}, {403, forbidden}},
+		wantLog: "captcha: degraded pass",
+	},
+	{
+		name:     "GeeTest v3 register, solve, validate",
+		provider: geeTestV3,
+		run: func(t *testing.T, s *site) []reply {
+			reg := s.register(t)
+			if reg.Success != 1 {
+				t.Fatalf("register success = %d, want 1 (online)", reg.Success)
+			}
+			challenge := reg.Challenge + "42" // the slide appends two digits
+			validate, seccode, err := s.emu.Solve(challenge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []reply{
+				s.postGeeTest(t, reg, challenge, validate, seccode),
+				s.postGeeTest(t, reg, challenge, validate, seccode),
+			}
+		},
+		want: []reply{{200, "welcome erin provider=geetest3 degraded=false\n"}, {403, forbidden}},
+	},
+	{
+		name:     "GeeTest v3 register down, failback degraded pass",
+		provider: geeTestV3,
+		run: func(t *testing.T, s *site) []reply {
+			s.emu.SetRegisterDown(true)
+			reg := s.register(t)
+			if reg.Success != 0 {
+				t.Fatalf("register success = %d, want 0 (failback)", reg.Success)
+			}
+			// Offline, gt.js makes validate and seccode up itself.
+			validate := "0123456789abcdef0123456789abcdef"
+			return []reply{
+				s.postGeeTest(t, reg, reg.Challenge, validate, validate+"|jordan"),
+				s.postGeeTest(t, reg, reg.Challenge, validate, validate+"|jordan"),
+			}
+		},
+		want:    []reply{{200, "welcome erin provider=geetest3 degraded=true\n"}, {403, forbidden}},
+		wantLog: "captcha: degraded pass",
+	},
+	{
+		// Without the session cookie there is no server status: rejected
+		// without asking GeeTest, and never failback.
+		name:     "GeeTest v3 without the session cookie",
+		provider: geeTestV3,
+		run: func(t *testing.T, s *site) []reply {
+			reg := s.register(t)
+			challenge := reg.Challenge + "42"
+			validate, seccode, err := s.emu.Solve(challenge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg.cookie = &http.Cookie{Name: "other", Value: "x"}
+			return []reply{s.postGeeTest(t, reg, challenge, validate, seccode)}
+		},
+		want: []reply{{403, forbidden}},
+	},
+}
+
+var cookieKey = []byte("adapters-test-hash-key-32-bytes!")
+
+func newSite(t *testing.T, fw framework, rw row) *site {
+	t.Helper()
+	s := &site{log: &syncBuffer{}}
+	var (
+		p        captcha.Provider
+		register http.Handler
+	)
+	switch rw.provider {
+	case geeTestV3:
+		s.emu = geetesttest.NewServer(t, geetesttest.Config{})
+		keys := sessions.NewCookieStore(cookieKey)
+		keys.Options.Secure = false // plain-HTTP loopback
+		keys.Options.HttpOnly = true
+		keys.Options.SameSite = http.SameSiteLaxMode
+		st, err := session.New(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p3, err := geetest.NewV3(geetest.V3Config{
+			CaptchaID:   geetesttest.DefaultV3CaptchaID,
+			PrivateKey:  geetesttest.DefaultV3PrivateKey,
+			StatusStore: st,
+			APIBase:     s.emu.URL,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, register = p3, geetest.RegisterHandler(p3)
+	default:
+		f := &providertest.Fake{}
+		if rw.fault != providertest.FaultNone {
+			f.SetFault(rw.fault)
+		}
+		p = f
+	}
+	opts := []captcha.Option{captcha.WithLogger(slog.New(slog.NewTextHandler(s.log, nil)))}
+	if rw.custom && fw.coreCustom {
+		opts = append(opts, captcha.WithErrorHandler(customCore))
+	}
+	v, err := captcha.New(p, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fw.build(v, register, rw.custom))
+	t.Cleanup(srv.Close)
+	s.url, s.c = srv.URL, srv.Client()
+	return s
+}
+
+// TestBehaviour runs every row against net/http (v.Handler), Gin, Echo and
+// chi, with the same requests and the same expected answers.
+func TestBehaviour(t *testing.T) {
+	t.Parallel()
+	for _, fw := range frameworks {
+		for _, rw := range rows {
+			t.Run(fw.name+"/"+rw.name, func(t *testing.T) {
+				t.Parallel()
+				s := newSite(t, fw, rw)
+				got := rw.run(t, s)
+				if len(got) != len(rw.want) {
+					t.Fatalf("got %d replies %v, want %d %v", len(got), got, len(rw.want), rw.want)
+				}
+				for i := range got {
+					if got[i] != rw.want[i] {
+						t.Errorf("reply %d = %v, want %v", i+1, got[i], rw.want[i])
+					}
+				}
+				if rw.wantLog == "" {
+					return
+				}
+				line, ok := s.log.line(rw.wantLog)
+				if !ok {
+					t.Fatalf("log has no line %q; log:\n%s", rw.wantLog, s.log)
+				}
+				if got, want := strings.Contains(line, " route=/login"), fw.logsRoute; got != want {
+					t.Errorf("log line %q carries route=/login: %t, want %t", line, got, want)
+				}
+			})
+		}
+	}
+}
