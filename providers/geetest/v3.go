@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -182,7 +181,7 @@ func NewV3(cfg V3Config) (*V3, error) {
 		return nil, fmt.Errorf("geetest: V3Config.ClientType %q is not web, h5, native or unknown", cfg.ClientType)
 	}
 	if cfg.ClientIP == nil {
-		cfg.ClientIP = remoteHost
+		cfg.ClientIP = captcha.RemoteAddrIP
 	}
 	id := url.QueryEscape(cfg.CaptchaID)
 	return &V3{
@@ -582,15 +581,6 @@ func (p *V3) serveRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(append(b, '\n'))
-}
-
-// remoteHost returns the host part of r.RemoteAddr.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // isHexAnyCase reports whether s is n hex digits of either case.
