@@ -31,10 +31,10 @@ func Require(v *captcha.Verifier) func(http.Handler) http.Handler {
 	}
 }
 
-// routePattern logs the route pattern of a chi routing context when the line
-// is written, after chi has routed as far as it will. Being a pointer type,
-// it goes into a slog.Value without an allocation. chi reuses routing contexts
-// once a request is served; the Verifier logs only while serving it.
+// routePattern logs the route pattern of a chi routing context, computed only
+// when a line is written. Being a pointer type, it goes into a slog.Value
+// without an allocation. chi reuses routing contexts once a request is
+// served; the Verifier logs only while serving it.
 type routePattern chi.Context
 
 // LogValue implements slog.LogValuer.

@@ -48,10 +48,10 @@
 // # Logging
 //
 // Require adds the attribute route, the chi route pattern (e.g. "/login" or
-// "/users/{id}/delete"), to every line the Verifier logs about the request (see
-// [captcha.ContextWithLogAttrs]). The pattern is read when the line is written,
-// so it is complete where chi has routed the request before the middleware
-// runs: in r.With, r.Group, and r.Use inside r.Route for the part routed so
-// far. Used with r.Use on the top-level router, which runs before any routing,
-// the pattern is still empty.
+// "/users/{id}"), to every line the Verifier logs about the request (see
+// [captcha.ContextWithLogAttrs]). The pattern is computed only when a line
+// is written, so a request that logs nothing never builds it. It is the
+// pattern chi has routed when the middleware runs: complete in r.With and
+// r.Group; the mount point (e.g. "/api/*") for r.Use inside r.Route; empty
+// for r.Use on the top-level router, which runs before any routing.
 package chicaptcha
