@@ -42,7 +42,11 @@ func Require(v *captcha.Verifier, opts ...Option) echo.MiddlewareFunc {
 			if err != nil {
 				// r carries the restored body and the log attributes.
 				c.SetRequest(r)
-				return cfg.onError(c, err)
+				if herr := cfg.onError(c, err); herr != nil || c.Response().Committed {
+					return herr
+				}
+				// nil without a response would end as an empty 200.
+				return httpError(c, err)
 			}
 			c.SetRequest(r.WithContext(captcha.NewContext(r.Context(), res)))
 			c.Set(resultKey, res)

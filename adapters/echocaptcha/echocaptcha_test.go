@@ -235,3 +235,20 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// An error handler that returns nil without writing does not turn a failure
+// into a 200: the default *echo.HTTPError is returned instead.
+func TestErrorHandlerWritingNothing(t *testing.T) {
+	t.Parallel()
+	e := echo.New()
+	c, _ := newContext(e, "ticket=reject")
+	err := echocaptcha.Require(newVerifier(t, &providertest.Fake{}),
+		echocaptcha.WithErrorHandler(func(echo.Context, error) error { return nil }))(func(echo.Context) error {
+		t.Error("handler ran after a failure")
+		return nil
+	})(c)
+	var he *echo.HTTPError
+	if !errors.As(err, &he) || he.Code != http.StatusForbidden || !errors.Is(err, captcha.ErrRejected) {
+		t.Errorf("error %v, want the default 403 *echo.HTTPError wrapping ErrRejected", err)
+	}
+}

@@ -54,7 +54,9 @@ func WithSkipper(s func(c echo.Context) bool) Option {
 // verification. err wraps one of the captcha package's sentinels: use
 // errors.Is and [captcha.StatusCode]. What h returns is what the middleware
 // returns: an error goes on to Echo's HTTPErrorHandler, and nil means h wrote
-// the response itself. The protected handler never runs.
+// the response itself. If h returns nil without writing a response, the
+// middleware returns the default *echo.HTTPError instead, so that a failure
+// never ends as an empty 200. The protected handler never runs.
 //
 // Default: return an *echo.HTTPError with Code captcha.StatusCode(err),
 // Message its status text and Internal err.

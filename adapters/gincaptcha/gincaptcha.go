@@ -43,6 +43,11 @@ func Require(v *captcha.Verifier, opts ...Option) gin.HandlerFunc {
 			// handler sees it.
 			c.Request = r
 			onError(c, err)
+			if !c.Writer.Written() {
+				// Never let a failure end as an empty 200.
+				c.AbortWithStatus(captcha.StatusCode(err))
+				return
+			}
 			c.Abort()
 			return
 		}

@@ -185,3 +185,17 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// An error handler that writes nothing does not turn a failure into a 200.
+func TestErrorHandlerWritingNothing(t *testing.T) {
+	t.Parallel()
+	r := gin.New()
+	r.POST("/login", gincaptcha.Require(newVerifier(t, &providertest.Fake{}),
+		gincaptcha.WithErrorHandler(func(*gin.Context, error) {})),
+		func(c *gin.Context) { c.String(http.StatusOK, "welcome") })
+	for ticket, want := range map[string]int{"reject": 403, "throttled": 503} {
+		if rec := postForm(r, "/login", "ticket="+ticket); rec.Code != want || rec.Body.Len() != 0 {
+			t.Errorf("ticket %q: got %d %q, want %d and no body", ticket, rec.Code, rec.Body.String(), want)
+		}
+	}
+}

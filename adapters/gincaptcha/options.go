@@ -30,8 +30,8 @@ func newConfig(opts []Option) config {
 // verification. err wraps one of the captcha package's sentinels: use
 // errors.Is and [captcha.StatusCode]. Require aborts the chain after h
 // returns, so h only writes the response (c.String, c.HTML,
-// c.AbortWithStatusJSON, ...). If h writes nothing, Gin answers 200 with an
-// empty body; the protected handlers still do not run.
+// c.AbortWithStatusJSON, ...). If h writes nothing, Require answers
+// captcha.StatusCode(err) with an empty body, never Gin's default 200.
 //
 // Default: the Verifier's error handler ([captcha.Verifier.ErrorHandler],
 // itself [captcha.DefaultErrorHandler] unless set with
