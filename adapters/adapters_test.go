@@ -342,6 +342,7 @@ type row struct {
 	provider providerKind
 	fault    providertest.Fault // injected into the Fake
 	custom   bool               // the framework's custom error page
+	opts     []captcha.Option   // Verifier options, shared by every framework
 	run      func(t *testing.T, s *site) []reply
 	want     []reply
 	wantLog  string // a Verifier log line that must appear, with the route where the framework logs it
@@ -439,6 +440,24 @@ var rows = []row{
 		wantLog: "captcha: degraded pass",
 	},
 	{
+		// Settings live in the Verifier: every framework fails closed.
+		name:  "vendor down, fail closed",
+		fault: providertest.FaultHTTP503,
+		opts:  []captcha.Option{captcha.WithFailbackPolicy(captcha.FailClosed())},
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, "user=dave&ticket=pass:6")}
+		},
+		want: []reply{{503, "Service Unavailable\n"}},
+	},
+	{
+		name: "body over the Verifier's cap",
+		opts: []captcha.Option{captcha.WithMaxBodyBytes(1 << 10)},
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, "ticket=pass:7&user="+strings.Repeat("a", 2<<10))}
+		},
+		want: []reply{{413, "Request Entity Too Large\n"}},
+	},
+	{
 		name:     "GeeTest v3 register, solve, validate",
 		provider: geeTestV3,
 		run: func(t *testing.T, s *site) []reply {
@@ -533,7 +552,7 @@ func newSite(t *testing.T, fw framework, rw row) *site {
 		}
 		p = f
 	}
-	opts := []captcha.Option{captcha.WithLogger(slog.New(slog.NewTextHandler(s.log, nil)))}
+	opts := append([]captcha.Option{captcha.WithLogger(slog.New(slog.NewTextHandler(s.log, nil)))}, rw.opts...)
 	if rw.custom && fw.coreCustom {
 		opts = append(opts, captcha.WithErrorHandler(customCore))
 	}
