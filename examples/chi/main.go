@@ -1,0 +1,76 @@
+// Command chi is the captchakit login demo on chi v5.
+//
+//	go run ./examples/chi [-provider tencent|aliyun|geetest3|geetest4] [-addr 127.0.0.1:8080]
+//
+// Without credentials in the environment it runs on an in-process emulator;
+// see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/captchakit/captcha/adapters/chicaptcha"
+	"github.com/captchakit/captcha/examples/internal/demo"
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chi:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the demo for the command line args and serves it until ctx is
+// done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := demo.ParseFlags("chi", args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	app, err := demo.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	h, err := newHandler(app)
+	if err != nil {
+		return err
+	}
+	return demo.Serve(ctx, app, h, stdout)
+}
+
+// newHandler wires the routes: the demo's own pages, and POST /login behind
+// chicaptcha.Require. chi is plain net/http, so the custom error page is the
+// Verifier's error handler.
+func newHandler(app *demo.App) (http.Handler, error) {
+	v, err := captcha.New(app.Provider(),
+		captcha.WithLogger(app.Logger()),
+		captcha.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+			page := demo.Denied(err) // 403 for a rejected ticket or a spent failback budget
+			demo.Render(w, page.Status, demo.DeniedTemplate, page)
+		}))
+	if err != nil {
+		return nil, err
+	}
+	r := chi.NewRouter()
+	for _, rt := range app.Routes() {
+		r.Method(rt.Method, rt.Path, rt.Handler)
+	}
+	r.With(chicaptcha.Require(v)).Post("/login", func(w http.ResponseWriter, r *http.Request) {
+		res, _ := chicaptcha.Result(r)
+		demo.Render(w, http.StatusOK, demo.SuccessTemplate, app.Success(r.PostFormValue("username"), res))
+	})
+	return r, nil
+}

@@ -1,0 +1,133 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chromedp/chromedp"
+)
+
+// SolveButtons maps provider names to the id of the solve button of the
+// emulator's stand-in widget.
+var SolveButtons = map[string]string{
+	"tencent":  "tcaptcha-emulator-solve",
+	"aliyun":   "aliyun-emulator-solve",
+	"geetest3": "geetest-emulator-solve",
+	"geetest4": "geetest4-emulator-solve",
+}
+
+// Outcome is what the demo answered to a login: its success page (Page
+// "success", with the Result it shows) or its error page (Page "denied",
+// with the status and reason).
+type Outcome struct {
+	Page     string `json:"page"`
+	Provider string `json:"provider"`
+	Code     string `json:"code"`
+	Degraded bool   `json:"degraded"`
+	Status   string `json:"status"`
+	Reason   string `json:"reason"`
+}
+
+func (o Outcome) String() string {
+	if o.Page == "success" {
+		return fmt.Sprintf("success page (provider %s, code %q, degraded %t)", o.Provider, o.Code, o.Degraded)
+	}
+	return fmt.Sprintf("%s page (status %s, reason %s)", o.Page, o.Status, o.Reason)
+}
+
+// readOutcome collects the outcome from the page the browser shows.
+const readOutcome = `(function () {
+  function text(id) { var e = document.getElementById(id); return e ? e.textContent.trim() : ""; }
+  if (document.getElementById("success")) {
+    return { page: "success", provider: text("res-provider"), code: text("res-code"),
+             degraded: text("res-degraded") === "true" };
+  }
+  if (document.getElementById("denied")) {
+    return { page: "denied", status: text("denied-status"), reason: text("denied-reason") };
+  }
+  return { page: "unknown: " + document.title };
+})()`
+
+// OpenLogin loads the login page at baseURL and waits until its widget is
+// ready (the "Log in" button is enabled).
+func OpenLogin(ctx context.Context, baseURL string) error {
+	return chromedp.Do(ctx,
+		chromedp.Navigate(baseURL+"/"),
+		chromedp.WaitEnabled(chromedp.ID("login")),
+	)
+}
+
+// OpenWidget clicks "Log in" on a loaded login page and waits for the
+// provider's stand-in widget to show its solve button.
+func OpenWidget(ctx context.Context, provider string) error {
+	id, ok := SolveButtons[provider]
+	if !ok {
+		return fmt.Errorf("browser: unknown provider %q", provider)
+	}
+	return chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.ID(id)),
+	)
+}
+
+// Submit waits for the login to be answered with a success or an error
+// page, and returns what it shows.
+func Submit(ctx context.Context) (Outcome, error) {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#success, #denied"))); err != nil {
+		return Outcome{}, err
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[Outcome](readOutcome))
+}
+
+// Login runs one login on the demo at baseURL: load the page, open the
+// widget, click its solve button, and read the page the form submission
+// leads to.
+func Login(ctx context.Context, baseURL, provider string) (Outcome, error) {
+	if err := OpenLogin(ctx, baseURL); err != nil {
+		return Outcome{}, fmt.Errorf("loading the login page: %w", err)
+	}
+	if err := OpenWidget(ctx, provider); err != nil {
+		return Outcome{}, fmt.Errorf("opening the widget: %w", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(SolveButtons[provider]))); err != nil {
+		return Outcome{}, fmt.Errorf("solving: %w", err)
+	}
+	return Submit(ctx)
+}
+
+// LoginWithoutWidget loads the page at baseURL and clicks "Log in" when the
+// widget's script is not there: the page's load-error path submits the form
+// by itself. It returns the page that submission leads to.
+func LoginWithoutWidget(ctx context.Context, baseURL string) (Outcome, error) {
+	if err := OpenLogin(ctx, baseURL); err != nil {
+		return Outcome{}, fmt.Errorf("loading the login page: %w", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("login"))); err != nil {
+		return Outcome{}, err
+	}
+	return Submit(ctx)
+}
+
+// SetOutage flips the demo's outage switch from its login page at baseURL
+// and waits until the page reports the new state.
+func SetOutage(ctx context.Context, baseURL string, on bool) error {
+	want := "off"
+	if on {
+		want = "on"
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(baseURL+"/"),
+		chromedp.WaitVisible(chromedp.ID("outage-toggle")),
+	)
+	if err != nil {
+		return err
+	}
+	got, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("outage-state")))
+	if err != nil || got == want {
+		return err
+	}
+	return chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("outage-toggle")),
+		chromedp.WaitVisible(`//strong[@id="outage-state" and text()="`+want+`"]`),
+	)
+}

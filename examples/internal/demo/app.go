@@ -1,0 +1,313 @@
+package demo
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/gorilla/sessions"
+
+	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/aliyun"
+	"github.com/captchakit/captcha/providers/aliyun/aliyuntest"
+	"github.com/captchakit/captcha/providers/geetest"
+	"github.com/captchakit/captcha/providers/geetest/geetesttest"
+	"github.com/captchakit/captcha/providers/providertest"
+	"github.com/captchakit/captcha/providers/tencent"
+	"github.com/captchakit/captcha/providers/tencent/tencenttest"
+	"github.com/captchakit/captcha/session"
+)
+
+// The vendors' client scripts, loaded by the login page when the demo talks
+// to the real vendor. GeeTest v3's gt.js is usually served by the site
+// itself; this is the copy GeeTest hosts.
+const (
+	TencentScriptURL  = "https://turing.captcha.qcloud.com/TCaptcha.js"
+	AliyunScriptURL   = "https://o.alicdn.com/captcha-frontend/aliyunCaptcha/AliyunCaptcha.js"
+	GeeTest3ScriptURL = "https://static.geetest.com/static/tools/gt.js"
+	GeeTest4ScriptURL = "https://static.geetest.com/v4/gt4.js"
+)
+
+// OutageFault is the fault the outage switch injects into the emulator:
+// every API call answers HTTP 503, so the provider reports
+// captcha.ErrUnavailable and the failback policy decides.
+const OutageFault = providertest.FaultHTTP503
+
+// Emulators holds the emulator the App started, if any; at most one field is
+// set. Tests reach through it for faults the page does not offer (e.g.
+// GeeTest.SetRegisterDown).
+type Emulators struct {
+	Tencent *tencenttest.Server
+	Aliyun  *aliyuntest.Server
+	GeeTest *geetesttest.Server
+}
+
+// Route is an unprotected route of the demo for a router to mount.
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.Handler
+}
+
+// App is one demo: the provider, its emulator when offline, and the pages.
+// Create it with New and Close it when done.
+type App struct {
+	cfg      Config
+	provider captcha.Provider
+	register http.Handler // GeeTest v3 only
+	emu      Emulators
+	offline  bool
+	outage   atomic.Bool
+	page     pageConfig
+}
+
+// pageConfig is what the login page needs to load and drive the widget.
+type pageConfig struct {
+	scriptURL string
+	aliyun    struct{ region, prefix, scene string }
+	tencentID uint64
+	captchaID string // GeeTest v4
+}
+
+// New builds the App for cfg: the provider with the credentials from
+// cfg.Getenv, or, when none are set, with the emulator's demo credentials
+// against an emulator it starts on 127.0.0.1.
+func New(cfg Config) (*App, error) {
+	cfg = cfg.withDefaults()
+	if !known(cfg.Provider) {
+		return nil, fmt.Errorf("unknown provider %q", cfg.Provider)
+	}
+	creds, err := credentials(cfg.Provider, cfg.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, offline: creds == nil}
+	switch cfg.Provider {
+	case Tencent:
+		err = a.tencent(creds)
+	case Aliyun:
+		err = a.aliyun(creds)
+	case GeeTest3:
+		err = a.geetest3(creds)
+	case GeeTest4:
+		err = a.geetest4(creds)
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if cfg.ScriptURL != "" {
+		a.page.scriptURL = cfg.ScriptURL
+	}
+	return a, nil
+}
+
+func (a *App) tencent(creds map[string]string) error {
+	c := tencent.Config{
+		SecretID: tencenttest.DemoSecretID, SecretKey: tencenttest.DemoSecretKey,
+		AppID: tencenttest.DemoAppID, AppSecretKey: tencenttest.DemoAppSecretKey,
+	}
+	a.page.scriptURL = TencentScriptURL
+	if creds != nil {
+		id, err := strconv.ParseUint(creds["TENCENT_APP_ID"], 10, 64)
+		if err != nil || id == 0 {
+			return errors.New("tencent: TENCENT_APP_ID must be the numeric CaptchaAppId")
+		}
+		c = tencent.Config{
+			SecretID: creds["TENCENT_SECRET_ID"], SecretKey: creds["TENCENT_SECRET_KEY"],
+			AppID: id, AppSecretKey: creds["TENCENT_APP_SECRET_KEY"],
+		}
+	} else {
+		srv, err := tencenttest.Start(tencenttest.Config{})
+		if err != nil {
+			return err
+		}
+		a.emu.Tencent = srv
+		c.Endpoint = srv.URL
+		a.page.scriptURL = srv.URL + tencenttest.ScriptPath
+	}
+	a.page.tencentID = c.AppID
+	p, err := tencent.New(c)
+	a.provider = p
+	return err
+}
+
+func (a *App) aliyun(creds map[string]string) error {
+	c := aliyun.Config{
+		AccessKeyID:     aliyuntest.DefaultAccessKeyID,
+		AccessKeySecret: aliyuntest.DefaultAccessKeySecret,
+		SceneID:         aliyuntest.DefaultSceneID,
+	}
+	a.page.scriptURL = AliyunScriptURL
+	a.page.aliyun.prefix = "emulator"
+	if creds != nil {
+		c = aliyun.Config{
+			AccessKeyID:     creds["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+			AccessKeySecret: creds["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+			SceneID:         creds["ALIYUN_CAPTCHA_SCENE_ID"],
+			Region:          a.cfg.Getenv("ALIYUN_CAPTCHA_REGION"), // optional: cn (default) or sgp
+		}
+		a.page.aliyun.prefix = creds["ALIYUN_CAPTCHA_PREFIX"]
+	} else {
+		srv, err := aliyuntest.Start(aliyuntest.Config{})
+		if err != nil {
+			return err
+		}
+		a.emu.Aliyun = srv
+		c.Endpoint = srv.URL
+		a.page.scriptURL = srv.URL + aliyuntest.ScriptPath
+	}
+	a.page.aliyun.scene = c.SceneID
+	a.page.aliyun.region = c.Region
+	if a.page.aliyun.region == "" {
+		a.page.aliyun.region = aliyun.RegionCN
+	}
+	p, err := aliyun.New(c)
+	a.provider = p
+	return err
+}
+
+func (a *App) geetest3(creds map[string]string) error {
+	// The server status lives in a cookie signed with a key made at start:
+	// restarting the demo invalidates the challenges handed out before.
+	// A real deployment keeps its keys in configuration (see package session).
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	keys := sessions.NewCookieStore(key)
+	keys.Options.Path = "/"
+	keys.Options.HttpOnly = true
+	keys.Options.SameSite = http.SameSiteLaxMode
+	keys.Options.Secure = false // the demo serves plain HTTP on loopback
+	st, err := session.New(keys)
+	if err != nil {
+		return err
+	}
+	c := geetest.V3Config{
+		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
+		StatusStore: st,
+	}
+	a.page.scriptURL = GeeTest3ScriptURL
+	if creds != nil {
+		c.CaptchaID, c.PrivateKey = creds["GEETEST_ID"], creds["GEETEST_KEY"]
+	} else {
+		srv, err := geetesttest.Start(geetesttest.Config{})
+		if err != nil {
+			return err
+		}
+		a.emu.GeeTest = srv
+		c.APIBase = srv.URL
+		a.page.scriptURL = srv.URL + geetesttest.ScriptPath
+	}
+	p, err := geetest.NewV3(c)
+	if err != nil {
+		return err
+	}
+	a.provider = p
+	a.register = geetest.RegisterHandler(p)
+	return nil
+}
+
+func (a *App) geetest4(creds map[string]string) error {
+	c := geetest.V4Config{CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey}
+	a.page.scriptURL = GeeTest4ScriptURL
+	if creds != nil {
+		c.CaptchaID, c.CaptchaKey = creds["GEETEST4_ID"], creds["GEETEST4_KEY"]
+	} else {
+		srv, err := geetesttest.Start(geetesttest.Config{})
+		if err != nil {
+			return err
+		}
+		a.emu.GeeTest = srv
+		c.APIBase = srv.URL
+		a.page.scriptURL = srv.URL + geetesttest.Script4Path
+	}
+	a.page.captchaID = c.CaptchaID
+	p, err := geetest.NewV4(c)
+	a.provider = p
+	return err
+}
+
+// Provider returns the captcha provider, for captcha.Require or captcha.New.
+func (a *App) Provider() captcha.Provider { return a.provider }
+
+// Logger returns the logger the Verifier should use (captcha.WithLogger).
+func (a *App) Logger() *slog.Logger { return a.cfg.Logger }
+
+// Addr returns the configured listen address.
+func (a *App) Addr() string { return a.cfg.Addr }
+
+// Offline reports whether the App runs on an emulator.
+func (a *App) Offline() bool { return a.offline }
+
+// Emulators returns the emulator the App started; all fields are nil online.
+func (a *App) Emulators() Emulators { return a.emu }
+
+// SetOutage turns the outage switch on or off: the emulator answers every
+// API call with OutageFault while it is on. It does nothing online.
+func (a *App) SetOutage(on bool) {
+	if !a.offline {
+		return
+	}
+	f := providertest.FaultNone
+	if on {
+		f = OutageFault
+	}
+	switch {
+	case a.emu.Tencent != nil:
+		a.emu.Tencent.Inject(f)
+	case a.emu.Aliyun != nil:
+		a.emu.Aliyun.Inject(f)
+	case a.emu.GeeTest != nil:
+		a.emu.GeeTest.Inject(f)
+	}
+	a.outage.Store(on)
+}
+
+// Outage reports whether the outage switch is on.
+func (a *App) Outage() bool { return a.outage.Load() }
+
+// Close stops the emulator, if one was started.
+func (a *App) Close() error {
+	var errs []error
+	if a.emu.Tencent != nil {
+		errs = append(errs, a.emu.Tencent.Close())
+	}
+	if a.emu.Aliyun != nil {
+		errs = append(errs, a.emu.Aliyun.Close())
+	}
+	if a.emu.GeeTest != nil {
+		errs = append(errs, a.emu.GeeTest.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Routes returns the unprotected routes every example mounts as they are:
+//
+//	GET  /                 the login page
+//	POST /outage           the outage switch (only on the emulator)
+//	GET  /geetest/register the GeeTest v3 register step (only for geetest3)
+func (a *App) Routes() []Route {
+	rs := []Route{{http.MethodGet, "/", http.HandlerFunc(a.serveLogin)}}
+	if a.offline {
+		rs = append(rs, Route{http.MethodPost, "/outage", http.HandlerFunc(a.serveOutage)})
+	}
+	if a.register != nil {
+		rs = append(rs, Route{http.MethodGet, "/geetest/register", a.register})
+	}
+	return rs
+}
+
+// serveOutage flips the outage switch from the form's "outage" value and
+// sends the browser back to the login page.
+func (a *App) serveOutage(w http.ResponseWriter, r *http.Request) {
+	if !a.offline {
+		http.NotFound(w, r)
+		return
+	}
+	a.SetOutage(r.PostFormValue("outage") == "on")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

@@ -1,0 +1,152 @@
+package demo
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Provider names accepted by -provider and CAPTCHA_PROVIDER.
+const (
+	Tencent  = "tencent"
+	Aliyun   = "aliyun"
+	GeeTest3 = "geetest3"
+	GeeTest4 = "geetest4"
+)
+
+// Providers lists the provider names in the order the help text shows them.
+var Providers = []string{Tencent, Aliyun, GeeTest3, GeeTest4}
+
+// DefaultAddr is the address the examples listen on unless -addr says
+// otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
+// ProviderEnv is the environment variable that chooses the provider when
+// -provider is not given.
+const ProviderEnv = "CAPTCHA_PROVIDER"
+
+// Config says how to build an App.
+type Config struct {
+	// Provider is one of Providers. Default: Tencent.
+	Provider string
+	// Addr is the listen address. Default: DefaultAddr.
+	Addr string
+	// ScriptURL replaces the URL of the vendor's client script on the login
+	// page. Point it at an address that fails to load to watch the page's
+	// load-error path (Tencent's disaster-recovery ticket). Default: the
+	// emulator's stand-in script offline, the vendor's script online.
+	ScriptURL string
+	// Getenv reads the credentials (see Credentials). Default: os.Getenv.
+	// Tests pass a function that returns "" to force the emulator.
+	Getenv func(string) string
+	// Logger receives the Verifier's and the emulator's log lines.
+	// Default: slog.Default.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Provider == "" {
+		c.Provider = Tencent
+	}
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Getenv == nil {
+		c.Getenv = os.Getenv
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// ParseFlags reads the command line of the example called name:
+//
+//	-addr        listen address (default 127.0.0.1:8080)
+//	-provider    tencent, aliyun, geetest3 or geetest4 (default $CAPTCHA_PROVIDER, else tencent)
+//	-script-url  replace the captcha script URL on the login page
+//
+// getenv supplies CAPTCHA_PROVIDER and, later, the credentials; usage and
+// errors go to stderr.
+func ParseFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	def := getenv(ProviderEnv)
+	if def == "" {
+		def = Tencent
+	}
+	cfg := Config{Getenv: getenv}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", DefaultAddr, "listen `address`")
+	fs.StringVar(&cfg.Provider, "provider", def,
+		"captcha `provider`: "+strings.Join(Providers, ", ")+" (or set "+ProviderEnv+")")
+	fs.StringVar(&cfg.ScriptURL, "script-url", "",
+		"replace the captcha script `URL` on the login page (e.g. one that fails to load)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./examples/%s [flags]\n\n", name)
+		fmt.Fprintf(stderr, "Without credentials in the environment the demo runs on an in-process emulator;\n")
+		fmt.Fprintf(stderr, "see the README for the variables each provider reads.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if !known(cfg.Provider) {
+		return Config{}, fmt.Errorf("unknown provider %q: want one of %s", cfg.Provider, strings.Join(Providers, ", "))
+	}
+	return cfg, nil
+}
+
+func known(p string) bool {
+	for _, q := range Providers {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// Credentials lists, per provider, the environment variables that switch the
+// demo from the emulator to the real vendor. All of a provider's required
+// variables must be set, or none of them.
+var Credentials = map[string][]string{
+	Tencent:  {"TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_APP_ID", "TENCENT_APP_SECRET_KEY"},
+	Aliyun:   {"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIYUN_CAPTCHA_SCENE_ID", "ALIYUN_CAPTCHA_PREFIX"},
+	GeeTest3: {"GEETEST_ID", "GEETEST_KEY"},
+	GeeTest4: {"GEETEST4_ID", "GEETEST4_KEY"},
+}
+
+// errPartialCredentials reports a provider whose credentials are set in part.
+var errPartialCredentials = errors.New("credentials are incomplete")
+
+// credentials returns the provider's credential variables, nil when none is
+// set (run on the emulator), or an error naming the missing ones.
+func credentials(provider string, getenv func(string) string) (map[string]string, error) {
+	vals := make(map[string]string)
+	var missing []string
+	for _, k := range Credentials[provider] {
+		if v := getenv(k); v != "" {
+			vals[k] = v
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	switch {
+	case len(vals) == 0:
+		return nil, nil
+	case len(missing) > 0:
+		return nil, fmt.Errorf("%s: %w: set %s too, or unset all of them to use the emulator",
+			provider, errPartialCredentials, strings.Join(missing, ", "))
+	}
+	return vals, nil
+}

@@ -1,0 +1,195 @@
+package demo
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	captcha "github.com/captchakit/captcha/middleware"
+)
+
+// Template names, for Render, gin's c.HTML and echo's c.Render.
+const (
+	LoginTemplate   = "login.html"
+	SuccessTemplate = "success.html"
+	DeniedTemplate  = "denied.html"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+
+// Templates returns the demo's html/template set (LoginTemplate,
+// SuccessTemplate, DeniedTemplate and the partials they share), for
+// routers that render through their own engine (gin's SetHTMLTemplate,
+// an echo.Renderer).
+func Templates() *template.Template { return templates }
+
+// Render writes the named template with data and status. The page is
+// rendered into a buffer first, so a template error becomes a 500 instead
+// of half a page.
+func Render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		slog.Error("demo: rendering a page failed", "template", name, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// LoginPage is the data of LoginTemplate.
+type LoginPage struct {
+	Provider  string // tencent, aliyun, geetest3, geetest4
+	Vendor    string // display name
+	Offline   bool
+	Outage    bool
+	ScriptURL string
+	Fields    []string // the provider's ticket fields, hidden inputs of the form
+	JS        pageJS   // configuration for the page's script, JSON-encoded by html/template
+}
+
+// pageJS is the widget configuration the login page's script reads.
+type pageJS struct {
+	Provider     string   `json:"provider"`
+	Fields       []string `json:"fields"`
+	TencentAppID string   `json:"tencentAppId,omitempty"`
+	AliyunScene  string   `json:"aliyunSceneId,omitempty"`
+	AliyunRegion string   `json:"aliyunRegion,omitempty"`
+	AliyunPrefix string   `json:"aliyunPrefix,omitempty"`
+	GeeTest4ID   string   `json:"geetest4Id,omitempty"`
+}
+
+var vendors = map[string]string{
+	Tencent:  "Tencent Cloud Captcha",
+	Aliyun:   "Alibaba Cloud CAPTCHA 2.0",
+	GeeTest3: "GeeTest v3",
+	GeeTest4: "GeeTest v4",
+}
+
+// Login returns the data of the login page.
+func (a *App) Login() LoginPage {
+	fields := a.provider.Fields()
+	js := pageJS{Provider: a.cfg.Provider, Fields: fields}
+	switch a.cfg.Provider {
+	case Tencent:
+		js.TencentAppID = strconv.FormatUint(a.page.tencentID, 10)
+	case Aliyun:
+		js.AliyunScene, js.AliyunRegion, js.AliyunPrefix = a.page.aliyun.scene, a.page.aliyun.region, a.page.aliyun.prefix
+	case GeeTest4:
+		js.GeeTest4ID = a.page.captchaID
+	}
+	return LoginPage{
+		Provider:  a.cfg.Provider,
+		Vendor:    vendors[a.cfg.Provider],
+		Offline:   a.offline,
+		Outage:    a.Outage(),
+		ScriptURL: a.page.scriptURL,
+		Fields:    fields,
+		JS:        js,
+	}
+}
+
+func (a *App) serveLogin(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	Render(w, http.StatusOK, LoginTemplate, a.Login())
+}
+
+// SuccessPage is the data of SuccessTemplate.
+type SuccessPage struct {
+	User    string
+	Vendor  string
+	Offline bool
+	Outage  bool
+	Result  captcha.Result
+	At      string
+}
+
+// Success returns the data of the success page for the user who logged in
+// and the Result the captcha middleware stored. res may be nil, which
+// cannot happen behind the middleware; the page then shows an empty Result.
+func (a *App) Success(user string, res *captcha.Result) SuccessPage {
+	p := SuccessPage{User: user, Vendor: vendors[a.cfg.Provider], Offline: a.offline, Outage: a.Outage()}
+	if res != nil {
+		p.Result = *res
+		p.At = res.At.UTC().Format(time.RFC3339)
+	}
+	if p.User == "" {
+		p.User = "guest"
+	}
+	return p
+}
+
+// DeniedPage is the data of DeniedTemplate.
+type DeniedPage struct {
+	Status int    // HTTP status, captcha.StatusCode(err)
+	Reason string // a stable key: rejected, replayed, failback-denied, ...
+	Title  string
+	Detail string
+}
+
+// reasons maps the captcha sentinels to what the denied page says. The page
+// never shows err's text: it names the provider and the vendor's code, which
+// belong in logs, not in front of users.
+var reasons = []struct {
+	err           error
+	key, title, s string
+}{
+	{captcha.ErrFailbackDenied, "failback-denied", "Verification is unavailable",
+		"The CAPTCHA service cannot be reached and this client has used up its degraded passes. Please try again later."},
+	{captcha.ErrReplayed, "replayed", "This CAPTCHA was already used",
+		"Each solved CAPTCHA is good for one request. Please solve a new one."},
+	{captcha.ErrRejected, "rejected", "The CAPTCHA was not accepted",
+		"The CAPTCHA service did not confirm the challenge. Please try again."},
+	{captcha.ErrNoServerStatus, "no-server-status", "The challenge has expired",
+		"The challenge was not issued to this browser or is too old. Please reload the page."},
+	{captcha.ErrMissingTicket, "missing", "Please complete the CAPTCHA",
+		"The request did not carry a solved CAPTCHA."},
+	{captcha.ErrBadRequest, "bad-request", "Malformed request", "The request could not be read."},
+	{captcha.ErrBodyTooLarge, "too-large", "Request too large", "The request body is too large."},
+	{captcha.ErrUnavailable, "unavailable", "Verification is unavailable",
+		"The CAPTCHA service cannot be reached. Please try again later."},
+	{captcha.ErrThrottled, "unavailable", "Verification is unavailable",
+		"The CAPTCHA service is busy. Please try again later."},
+	{captcha.ErrLedger, "unavailable", "Verification is unavailable", "Please try again later."},
+	{captcha.ErrMisconfigured, "misconfigured", "Verification is misconfigured",
+		"The site's CAPTCHA configuration was refused. The operator has been notified."},
+}
+
+// Denied returns the data of the page for a request that failed
+// verification with err.
+func Denied(err error) DeniedPage {
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			return DeniedPage{Status: captcha.StatusCode(err), Reason: r.key, Title: r.title, Detail: r.s}
+		}
+	}
+	return DeniedPage{Status: captcha.StatusCode(err), Reason: "error", Title: "Something went wrong", Detail: "Please try again later."}
+}
+
+// IsCaptchaError reports whether err wraps one of the captcha package's
+// sentinels, i.e. came from a failed verification.
+func IsCaptchaError(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/captchakit/captcha/examples/internal/browser"
+	"github.com/captchakit/captcha/examples/internal/demo"
+)
+
+func TestMain(m *testing.M) { browser.Main(m) }
+
+// noEnv hides the developer's credentials, so every test runs on the
+// emulator.
+func noEnv(string) string { return "" }
+
+// startDemo serves the demo for cfg (on its emulator) with the same wiring
+// main uses, and returns the app and its URL.
+func startDemo(t *testing.T, cfg demo.Config) (*demo.App, string) {
+	t.Helper()
+	cfg.Getenv = noEnv
+	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	app, err := demo.New(cfg)
+	if err != nil {
+		t.Fatalf("demo.New(%+v): %v", cfg, err)
+	}
+	t.Cleanup(func() {
+		if err := app.Close(); err != nil {
+			t.Errorf("closing the emulator: %v", err)
+		}
+	})
+	srv := httptest.NewServer(newHandler(app))
+	t.Cleanup(srv.Close)
+	return app, srv.URL
+}
+
+// TestLogin solves each provider's stand-in widget in the browser and expects
+// the success page with the vendor's pass.
+func TestLogin(t *testing.T) {
+	t.Parallel()
+	for _, p := range demo.Providers {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			_, base := startDemo(t, demo.Config{Provider: p})
+			browser.ExpectPass(t, browser.Tab(t), base, p, false)
+		})
+	}
+}
+
+// TestOutage turns the outage switch on from the page and expects each
+// provider's login to pass degraded, by the default failback policy.
+func TestOutage(t *testing.T) {
+	t.Parallel()
+	for _, p := range demo.Providers {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			_, base := startDemo(t, demo.Config{Provider: p})
+			ctx := browser.Tab(t)
+			if err := browser.SetOutage(ctx, base, true); err != nil {
+				t.Fatalf("turning the outage on: %v", err)
+			}
+			browser.ExpectPass(t, ctx, base, p, true)
+		})
+	}
+}
+
+// TestFailbackBudget runs the whole demo on Tencent: a pass, three degraded
+// passes during the outage, then the custom 403 page once the client's
+// budget is spent.
+func TestFailbackBudget(t *testing.T) {
+	t.Parallel()
+	_, base := startDemo(t, demo.Config{Provider: demo.Tencent})
+	browser.FullFlow(t, browser.Tab(t), base, demo.Tencent)
+}
+
+// TestTencentScriptLoadError serves the page with a TCaptcha.js address that
+// refuses connections. The page's load-error callback then submits a
+// disaster-recovery ticket, which Tencent answers with CaptchaCode 21 (a
+// rejection) while it is up, and which the failback policy lets through
+// degraded while it is down.
+func TestTencentScriptLoadError(t *testing.T) {
+	t.Parallel()
+	const refused = "http://127.0.0.1:1/TCaptcha.js"
+	t.Run("tencent up", func(t *testing.T) {
+		t.Parallel()
+		_, base := startDemo(t, demo.Config{Provider: demo.Tencent, ScriptURL: refused})
+		got, err := browser.LoginWithoutWidget(browser.Tab(t), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		browser.CheckDenied(t, got, "403", "rejected")
+	})
+	t.Run("tencent down", func(t *testing.T) {
+		t.Parallel()
+		app, base := startDemo(t, demo.Config{Provider: demo.Tencent, ScriptURL: refused})
+		app.SetOutage(true)
+		got, err := browser.LoginWithoutWidget(browser.Tab(t), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		browser.CheckPass(t, got, demo.Tencent, true)
+	})
+}
+
+// TestGeeTest3Offline makes GeeTest's register step fail, so the page gets
+// success 0 and gt.js runs offline; the failback policy lets the login
+// through degraded.
+func TestGeeTest3Offline(t *testing.T) {
+	t.Parallel()
+	app, base := startDemo(t, demo.Config{Provider: demo.GeeTest3})
+	app.Emulators().GeeTest.SetRegisterDown(true)
+	browser.ExpectPass(t, browser.Tab(t), base, demo.GeeTest3, true)
+}
+
+// TestScreenshot saves docs/demo.png, the login page with the stand-in
+// Tencent widget open, when CAPTCHAKIT_UPDATE_SCREENSHOT=1.
+func TestScreenshot(t *testing.T) {
+	if os.Getenv("CAPTCHAKIT_UPDATE_SCREENSHOT") != "1" {
+		t.Skip("set CAPTCHAKIT_UPDATE_SCREENSHOT=1 to rewrite docs/demo.png")
+	}
+	_, base := startDemo(t, demo.Config{Provider: demo.Tencent})
+	ctx := browser.Tab(t)
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(900, 720))
+	if err == nil {
+		err = browser.OpenLogin(ctx, base)
+	}
+	if err == nil {
+		err = browser.OpenWidget(ctx, demo.Tencent)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "..", "docs", "demo.png")
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", path)
+}
+
+// TestCustomErrorPage posts a login without a ticket: the custom error page
+// answers 403, in HTML.
+func TestCustomErrorPage(t *testing.T) {
+	t.Parallel()
+	_, base := startDemo(t, demo.Config{Provider: demo.Tencent})
+	resp, err := http.PostForm(base+"/login", url.Values{"username": {"demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("status = %d, want 403", resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type = %q, want text/html", ct)
+	}
+	if !strings.Contains(string(body), `data-reason="missing"`) {
+		t.Errorf("body does not name the reason \"missing\":\n%s", body)
+	}
+}
+
+// TestRun runs the program as main does, on a free port: it prints the URL,
+// serves the login page there, and returns nil once its context is done.
+func TestRun(t *testing.T) {
+	t.Setenv("CAPTCHA_PROVIDER", "")
+	for _, k := range demo.Credentials[demo.Tencent] {
+		t.Setenv(k, "")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-addr", "127.0.0.1:0"}, pw, io.Discard)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	sc := bufio.NewScanner(pr)
+	var page string
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "open "); ok {
+			page, _, _ = strings.Cut(rest, " ")
+			break
+		}
+	}
+	if page == "" {
+		t.Fatalf("run printed no URL to open (err %v)", sc.Err())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	resp, err := http.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: status %d, want 200", page, resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after the context ended, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after the context ended")
+	}
+}
