@@ -132,7 +132,7 @@ func TestScreenshot(t *testing.T) {
 	}
 	_, base := startDemo(t, demo.Config{Provider: demo.Tencent})
 	ctx := browser.Tab(t)
-	err := chromedp.Do(ctx, chromedp.EmulateViewport(900, 720))
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(900, 600))
 	if err == nil {
 		err = browser.OpenLogin(ctx, base)
 	}
