@@ -10,17 +10,52 @@ import (
 	captcha "github.com/captchakit/captcha/middleware"
 )
 
-// reply is a VerifyIntelligentCaptcha answer or a gateway error envelope.
+// reply is what interpret reads from a VerifyIntelligentCaptcha answer or a
+// gateway error envelope.
 type reply struct {
-	RequestID string        `json:"RequestId"`
-	Success   *bool         `json:"Success"`
-	Code      string        `json:"Code"`
-	Result    *verifyResult `json:"Result"`
+	RequestID    string
+	Code         string
+	HasSuccess   bool // Success was present
+	Success      bool
+	HasResult    bool // Result was present (an object)
+	VerifyResult bool
+	VerifyCode   string
 }
 
-type verifyResult struct {
-	VerifyResult bool   `json:"VerifyResult"`
-	VerifyCode   string `json:"VerifyCode"`
+// wireReply is the reply as encoding/json decodes it.
+type wireReply struct {
+	RequestID string `json:"RequestId"`
+	Success   *bool  `json:"Success"`
+	Code      string `json:"Code"`
+	Result    *struct {
+		VerifyResult bool   `json:"VerifyResult"`
+		VerifyCode   string `json:"VerifyCode"`
+	} `json:"Result"`
+}
+
+// decodeReply decodes body: with parseFast when the reply has the usual
+// shape, else with encoding/json.
+func decodeReply(body []byte) (reply, error) {
+	if r, ok := parseFast(body); ok {
+		return r, nil
+	}
+	return decodeSlow(body)
+}
+
+// decodeSlow decodes body with encoding/json.
+func decodeSlow(body []byte) (reply, error) {
+	var w wireReply
+	if err := json.Unmarshal(body, &w); err != nil {
+		return reply{}, err
+	}
+	r := reply{RequestID: w.RequestID, Code: w.Code}
+	if w.Success != nil {
+		r.HasSuccess, r.Success = true, *w.Success
+	}
+	if w.Result != nil {
+		r.HasResult, r.VerifyResult, r.VerifyCode = true, w.Result.VerifyResult, w.Result.VerifyCode
+	}
+	return r, nil
 }
 
 var errUndecodable = errors.New("undecodable reply")
@@ -35,8 +70,7 @@ var errNoVerdict = errors.New("reply carries no verdict")
 // without a verdict are classified by their gateway Code, or by HTTP status
 // when there is none.
 func interpret(status int, body []byte) (captcha.Result, error) {
-	var r reply
-	err := json.Unmarshal(body, &r)
+	r, err := decodeReply(body)
 	if status != http.StatusOK {
 		if err == nil && r.Code != "" {
 			return captcha.Result{}, classify(r.Code, status)
@@ -46,12 +80,12 @@ func interpret(status int, body []byte) (captcha.Result, error) {
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrUnavailable, "decode", errUndecodable)
 	}
-	callOK := (r.Success == nil || *r.Success) && (r.Code == "" || r.Code == "Success")
-	if callOK && r.Result != nil && r.Result.VerifyCode != "" {
-		code := safeCode(r.Result.VerifyCode)
+	callOK := (!r.HasSuccess || r.Success) && (r.Code == "" || r.Code == "Success")
+	if callOK && r.HasResult && r.VerifyCode != "" {
+		code := safeCode(r.VerifyCode)
 		return captcha.Result{
 			Provider:  Name,
-			Passed:    r.Result.VerifyResult && code[0] == 'T',
+			Passed:    r.VerifyResult && code[0] == 'T',
 			Code:      code,
 			RequestID: safeCode(r.RequestID),
 		}, nil

@@ -64,3 +64,43 @@ func FuzzInterpret(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFast checks the allocation-free parser against encoding/json:
+// whatever parseFast accepts, encoding/json accepts and decodes to the same
+// reply.
+func FuzzParseFast(f *testing.F) {
+	for _, s := range []string{
+		`{"RequestId":"95784F23-D39F","Success":true,"Code":"Success","Message":"success","Result":{"VerifyResult":true,"VerifyCode":"T001"}}`,
+		` { "Success" : false , "Code" : "Throttling.User" } `,
+		`{"RequestId":"r","HostId":"h","Code":"SignatureDoesNotMatch","Message":"m","Recommend":"u"}`,
+		`{"Result":{}}`, `{}`, `{"Result":{"VerifyResult":truex}}`, `{"Code":"a","Code":"b"}`,
+		`{"code":"x"}`, `{"Message":"\u4e2d"}`, `{"Result":null}`, `{"RequestId":"r"} x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := parseFast(b)
+		if !ok {
+			return
+		}
+		slow, err := decodeSlow(b)
+		if err != nil {
+			t.Fatalf("parseFast accepted %q, encoding/json: %v", b, err)
+		}
+		if fast != slow {
+			t.Fatalf("body %q: parseFast = %+v, encoding/json = %+v", b, fast, slow)
+		}
+	})
+}
+
+func TestParseFastTakesTheUsualReplies(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		`{"RequestId":"95784F23-D39F","Success":true,"Code":"Success","Message":"success","Result":{"VerifyResult":true,"VerifyCode":"T001"}}`,
+		`{"RequestId":"r","HostId":"captcha.cn-shanghai.aliyuncs.com","Code":"InternalError","Message":"m","Recommend":"https://api.aliyun.com/troubleshoot?q=InternalError"}`,
+	} {
+		if _, ok := parseFast([]byte(s)); !ok {
+			t.Errorf("parseFast(%s) declined", s)
+		}
+	}
+}
