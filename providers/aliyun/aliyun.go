@@ -269,7 +269,8 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	h := req.Header
+	h := make(http.Header, 11) // sized once instead of grown
+	req.Header = h
 	h["Content-Type"] = hdrContentType
 	h["Accept"] = hdrAccept
 	h["User-Agent"] = hdrUserAgent
