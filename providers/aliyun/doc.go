@@ -17,7 +17,8 @@
 // Requests are RPC style with a form body, signed with ACS3-HMAC-SHA256
 // (implemented here, without reflection, and checked against the published
 // vectors and the official SDK), with a fresh crypto/rand nonce and a UTC
-// x-acs-date.
+// x-acs-date. Replies of the usual shape are decoded by a small strict
+// parser; anything else falls back to encoding/json.
 //
 // # Outcomes
 //
