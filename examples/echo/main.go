@@ -7,14 +7,9 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,32 +19,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "echo:", err)
-		os.Exit(1)
-	}
-}
-
-// run starts the demo for the command line args and serves it until ctx is
-// done.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := demo.ParseFlags("echo", args, os.Getenv, stderr)
-	if err != nil {
-		return err
-	}
-	app, err := demo.New(cfg)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	h, err := newHandler(app)
-	if err != nil {
-		return err
-	}
-	return demo.Serve(ctx, app, h, stdout)
+	demo.Main("echo", newHandler)
 }
 
 // renderer renders the demo's html/template pages for c.Render.

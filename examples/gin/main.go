@@ -7,13 +7,7 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,32 +18,7 @@ import (
 
 func main() {
 	gin.SetMode(gin.ReleaseMode)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gin:", err)
-		os.Exit(1)
-	}
-}
-
-// run starts the demo for the command line args and serves it until ctx is
-// done.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := demo.ParseFlags("gin", args, os.Getenv, stderr)
-	if err != nil {
-		return err
-	}
-	app, err := demo.New(cfg)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	h, err := newHandler(app)
-	if err != nil {
-		return err
-	}
-	return demo.Serve(ctx, app, h, stdout)
+	demo.Main("gin", newHandler)
 }
 
 // newHandler wires the routes: the demo's own pages, and POST /login behind

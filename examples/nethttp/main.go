@@ -7,46 +7,19 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/captchakit/captcha/examples/internal/demo"
 	captcha "github.com/captchakit/captcha/middleware"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "nethttp:", err)
-		os.Exit(1)
-	}
-}
-
-// run starts the demo for the command line args and serves it until ctx is
-// done.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := demo.ParseFlags("nethttp", args, os.Getenv, stderr)
-	if err != nil {
-		return err
-	}
-	app, err := demo.New(cfg)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	return demo.Serve(ctx, app, newHandler(app), stdout)
+	demo.Main("nethttp", newHandler)
 }
 
 // newHandler wires the routes: the demo's own pages, and POST /login behind
 // captcha.Require with a custom error page.
-func newHandler(app *demo.App) http.Handler {
+func newHandler(app *demo.App) (http.Handler, error) {
 	mux := http.NewServeMux()
 	for _, rt := range app.Routes() {
 		mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
@@ -61,5 +34,5 @@ func newHandler(app *demo.App) http.Handler {
 		res, _ := captcha.FromContext(r.Context())
 		demo.Render(w, http.StatusOK, demo.SuccessTemplate, app.Success(r.PostFormValue("username"), res))
 	})))
-	return mux
+	return mux, nil
 }

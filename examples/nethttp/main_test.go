@@ -41,7 +41,11 @@ func startDemo(t *testing.T, cfg demo.Config) (*demo.App, string) {
 			t.Errorf("closing the emulator: %v", err)
 		}
 	})
-	srv := httptest.NewServer(newHandler(app))
+	h, err := newHandler(app)
+	if err != nil {
+		t.Fatalf("newHandler: %v", err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return app, srv.URL
 }
@@ -175,8 +179,9 @@ func TestCustomErrorPage(t *testing.T) {
 	}
 }
 
-// TestRun runs the program as main does, on a free port: it prints the URL,
-// serves the login page there, and returns nil once its context is done.
+// TestRun runs the program as main does (demo.Run with this newHandler), on
+// a free port: it prints the URL, serves the login page there, and returns
+// nil once its context is done.
 func TestRun(t *testing.T) {
 	t.Setenv("CAPTCHA_PROVIDER", "")
 	for _, k := range demo.Credentials[demo.Tencent] {
@@ -187,7 +192,7 @@ func TestRun(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-addr", "127.0.0.1:0"}, pw, io.Discard)
+		err := demo.Run(ctx, "nethttp", []string{"-addr", "127.0.0.1:0"}, pw, io.Discard, newHandler)
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -200,7 +205,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 	if page == "" {
-		t.Fatalf("run printed no URL to open (err %v)", sc.Err())
+		t.Fatalf("Run printed no URL to open (err %v)", sc.Err())
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	resp, err := http.Get(page)
@@ -215,9 +220,9 @@ func TestRun(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("run returned %v after the context ended, want nil", err)
+			t.Errorf("Run returned %v after the context ended, want nil", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after the context ended")
+		t.Fatal("Run did not return after the context ended")
 	}
 }

@@ -2,9 +2,11 @@
 // examples/nethttp, examples/gin, examples/echo and examples/chi: choosing a
 // provider from flags and the environment, starting its emulator when no
 // credentials are configured, the html/template pages, the outage switch,
-// the GeeTest v3 register route, and running and shutting down the server.
+// the GeeTest v3 register route, and running and shutting down the server
+// (Main, Run, Serve).
 //
 // Each example's main.go keeps only what differs between routers: how the
 // routes are declared, which adapter protects POST /login, and how the
-// custom 403 page is written in that router's idiom.
+// custom 403 page is written in that router's idiom. It hands that wiring to
+// Main as a func(*App) (http.Handler, error), which its tests call too.
 package demo

@@ -145,8 +145,8 @@ type DeniedPage struct {
 // never shows err's text: it names the provider and the vendor's code, which
 // belong in logs, not in front of users.
 var reasons = []struct {
-	err           error
-	key, title, s string
+	err                error
+	key, title, detail string
 }{
 	{captcha.ErrFailbackDenied, "failback-denied", "Verification is unavailable",
 		"The CAPTCHA service cannot be reached and this client has used up its degraded passes. Please try again later."},
@@ -174,7 +174,7 @@ var reasons = []struct {
 func Denied(err error) DeniedPage {
 	for _, r := range reasons {
 		if errors.Is(err, r.err) {
-			return DeniedPage{Status: captcha.StatusCode(err), Reason: r.key, Title: r.title, Detail: r.s}
+			return DeniedPage{Status: captcha.StatusCode(err), Reason: r.key, Title: r.title, Detail: r.detail}
 		}
 	}
 	return DeniedPage{Status: captcha.StatusCode(err), Reason: "error", Title: "Something went wrong", Detail: "Please try again later."}

@@ -3,12 +3,58 @@ package demo
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
+
+// Main is the whole of an example's main function: it runs Run with the
+// command line until SIGINT or SIGTERM, and exits with status 1 (after
+// printing the error) if Run fails.
+func Main(name string, handler func(*App) (http.Handler, error)) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Run(ctx, name, os.Args[1:], os.Stdout, os.Stderr, handler)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Run is an example program: it reads the flags (ParseFlags) and the
+// environment, builds the App (starting its emulator when there are no
+// credentials), asks handler for the router, and serves it until ctx is done
+// (Serve). The emulator is closed before Run returns. -h prints the usage and
+// returns nil.
+func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writer, handler func(*App) (http.Handler, error)) (err error) {
+	cfg, err := ParseFlags(name, args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	app, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := app.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	h, err := handler(app)
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, app, h, stdout)
+}
 
 // ShutdownTimeout bounds how long Serve waits for requests in flight after
 // ctx is done.
