@@ -107,7 +107,7 @@ func TestTencentEmulatorProcess(t *testing.T) {
 		t.Skip("helper process for BenchmarkTencentVerify")
 	}
 	srv := tencenttest.NewServer(t, tencenttest.Config{})
-	fmt.Println(srv.URL, srv.Host)
+	fmt.Println(srv.URL, srv.Addr)
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 

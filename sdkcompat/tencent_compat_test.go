@@ -93,7 +93,7 @@ func TestTencentSDKAgainstEmulator(t *testing.T) {
 		}, 1, ""},
 		{"replay", "", "", "", func(s *tencenttest.Server) (tencenttest.Ticket, string) {
 			tk := s.Mint(0)
-			if code, _ := tencentSDKVerify(t, tencentSDKClient(tencenttest.DemoSecretID, tencenttest.DemoSecretKey, "", s.Host),
+			if code, _ := tencentSDKVerify(t, tencentSDKClient(tencenttest.DemoSecretID, tencenttest.DemoSecretKey, "", s.Addr),
 				tk.Ticket, tk.Randstr, tk.AppID, tencenttest.DemoAppSecretKey); code != 1 {
 				t.Errorf("first use: CaptchaCode %d, want 1", code)
 			}
@@ -155,7 +155,7 @@ func TestTencentSDKAgainstEmulator(t *testing.T) {
 				key = tencenttest.DemoSecretKey
 			}
 			tk, appSecret := tt.prepare(srv)
-			code, errCode := tencentSDKVerify(t, tencentSDKClient(id, key, tt.token, srv.Host), tk.Ticket, tk.Randstr, tk.AppID, appSecret)
+			code, errCode := tencentSDKVerify(t, tencentSDKClient(id, key, tt.token, srv.Addr), tk.Ticket, tk.Randstr, tk.AppID, appSecret)
 			if code != tt.wantCode || errCode != tt.wantErr {
 				t.Errorf("SDK got CaptchaCode %d, error %q; want %d, %q", code, errCode, tt.wantCode, tt.wantErr)
 			}
@@ -240,7 +240,7 @@ func TestTencentProviderAndSDKAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sdk := tencentSDKClient(tencenttest.DemoSecretID, tencenttest.DemoSecretKey, "", srv.Host)
+	sdk := tencentSDKClient(tencenttest.DemoSecretID, tencenttest.DemoSecretKey, "", srv.Addr)
 	kinds := map[string]func() tencenttest.Ticket{
 		"minted":   func() tencenttest.Ticket { return srv.Mint(0) },
 		"risky":    func() tencenttest.Ticket { return srv.Mint(0, tencenttest.Risky()) },

@@ -73,7 +73,7 @@ func (s *Server) do(t *testing.T, c call) (int, apiReply) {
 		c.contentType = "application/json"
 	}
 	if c.signHost == "" {
-		c.signHost = s.Host
+		c.signHost = s.Addr
 	}
 	if c.signedBody == "" {
 		c.signedBody = c.body

@@ -12,9 +12,9 @@ type Server struct {
 	// URL is the base URL, "http://127.0.0.1:<port>": use it as the
 	// provider's Endpoint, and URL+ScriptPath as the page's script.
 	URL string
-	// Host is "127.0.0.1:<port>", the Host a client signs (the official
+	// Addr is "127.0.0.1:<port>", the Host a client signs (the official
 	// SDK's HttpProfile.Endpoint).
-	Host string
+	Addr string
 
 	srv *emulator.Server
 }
@@ -27,7 +27,7 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Emulator: e, URL: srv.URL, Host: srv.Addr, srv: srv}, nil
+	return &Server{Emulator: e, URL: srv.URL, Addr: srv.Addr, srv: srv}, nil
 }
 
 // NewServer starts an emulator for cfg and closes it when the test ends.
