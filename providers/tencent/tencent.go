@@ -285,6 +285,8 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrMisconfigured, "request", err)
 	}
 	req.ContentLength = int64(len(body))
+	// The constant values are shared slices: RoundTrippers must not modify
+	// the request (net/http's contract), and Header.Set replaces a slice.
 	req.Header = http.Header{
 		"Content-Type":   p.typeHdr,
 		"Authorization":  {string(auth)},
