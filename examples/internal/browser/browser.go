@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +29,11 @@ import (
 
 // TabTimeout bounds everything one test does in its tab.
 const TabTimeout = 60 * time.Second
+
+// tabs bounds how many tabs are open at once, so that parallel tests do not
+// starve the machine (and the other packages' tests running beside them) of
+// CPU: one per CPU, at least two.
+var tabs = make(chan struct{}, max(2, runtime.NumCPU()))
 
 // Executables are the names Chromium is looked up under, in order; Debian's
 // package installs /usr/bin/chromium.
@@ -121,9 +127,10 @@ func Tab(t *testing.T) context.Context {
 	if shared.err != nil {
 		t.Fatalf("starting %s: %v", path, shared.err)
 	}
+	tabs <- struct{}{}
 	tab, cancelTab := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(tab, TabTimeout)
-	t.Cleanup(func() { cancelTimeout(); cancelTab() })
+	t.Cleanup(func() { cancelTimeout(); cancelTab(); <-tabs })
 	t.Cleanup(func() {
 		if t.Failed() {
 			saveFailure(t, tab)
