@@ -245,11 +245,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	b = append(b, `,"VerifyCode":"`...)
 	b = append(b, code...)
 	b = append(b, `"}}`...)
-	w.Header()["Content-Type"] = jsonContentType
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	_, _ = w.Write(b)
 }
-
-var jsonContentType = []string{"application/json;charset=utf-8"}
 
 // readBody reads the request body under maxRequestBody.
 func readBody(r *http.Request) ([]byte, *gatewayError) {
