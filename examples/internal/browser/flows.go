@@ -28,6 +28,7 @@ type Outcome struct {
 	Reason   string `json:"reason"`
 }
 
+// String describes the outcome for test failure messages.
 func (o Outcome) String() string {
 	if o.Page == "success" {
 		return fmt.Sprintf("success page (provider %s, code %q, degraded %t)", o.Provider, o.Code, o.Degraded)

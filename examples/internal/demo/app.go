@@ -48,8 +48,8 @@ type Emulators struct {
 
 // Route is an unprotected route of the demo for a router to mount.
 type Route struct {
-	Method  string
-	Path    string
+	Method  string // "GET" or "POST"
+	Path    string // an exact path, e.g. "/outage"
 	Handler http.Handler
 }
 

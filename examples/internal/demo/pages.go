@@ -50,17 +50,19 @@ func Render(w http.ResponseWriter, status int, name string, data any) {
 
 // LoginPage is the data of LoginTemplate.
 type LoginPage struct {
-	Provider  string // tencent, aliyun, geetest3, geetest4
-	Vendor    string // display name
-	Offline   bool
-	Outage    bool
-	ScriptURL string
-	Fields    []string // the provider's ticket fields, hidden inputs of the form
-	JS        pageJS   // configuration for the page's script, JSON-encoded by html/template
+	Provider  string       // tencent, aliyun, geetest3, geetest4
+	Vendor    string       // display name, e.g. "Tencent Cloud Captcha"
+	Offline   bool         // running on the emulator: offer the outage switch
+	Outage    bool         // the outage switch is on
+	ScriptURL string       // the vendor's client script, or the emulator's stand-in
+	Fields    []string     // the provider's ticket fields, hidden inputs of the form
+	JS        WidgetConfig // configuration for the page's script, JSON-encoded by html/template
 }
 
-// pageJS is the widget configuration the login page's script reads.
-type pageJS struct {
+// WidgetConfig is the widget configuration the login page's script reads.
+// Every value in it is public: it is what the real vendor's page snippet
+// carries too.
+type WidgetConfig struct {
 	Provider     string   `json:"provider"`
 	Fields       []string `json:"fields"`
 	TencentAppID string   `json:"tencentAppId,omitempty"`
@@ -80,7 +82,7 @@ var vendors = map[string]string{
 // Login returns the data of the login page.
 func (a *App) Login() LoginPage {
 	fields := a.provider.Fields()
-	js := pageJS{Provider: a.cfg.Provider, Fields: fields}
+	js := WidgetConfig{Provider: a.cfg.Provider, Fields: fields}
 	switch a.cfg.Provider {
 	case Tencent:
 		js.TencentAppID = strconv.FormatUint(a.page.tencentID, 10)
@@ -110,12 +112,12 @@ func (a *App) serveLogin(w http.ResponseWriter, r *http.Request) {
 
 // SuccessPage is the data of SuccessTemplate.
 type SuccessPage struct {
-	User    string
-	Vendor  string
-	Offline bool
-	Outage  bool
-	Result  captcha.Result
-	At      string
+	User    string         // the username the form posted
+	Vendor  string         // display name, e.g. "Tencent Cloud Captcha"
+	Offline bool           // running on the emulator
+	Outage  bool           // the outage switch is on
+	Result  captcha.Result // what the middleware stored for the handler
+	At      string         // Result.At in RFC 3339, UTC
 }
 
 // Success returns the data of the success page for the user who logged in
@@ -137,8 +139,8 @@ func (a *App) Success(user string, res *captcha.Result) SuccessPage {
 type DeniedPage struct {
 	Status int    // HTTP status, captcha.StatusCode(err)
 	Reason string // a stable key: rejected, replayed, failback-denied, ...
-	Title  string
-	Detail string
+	Title  string // the page's heading
+	Detail string // one sentence for the user; never the error's text
 }
 
 // reasons maps the captcha sentinels to what the denied page says. The page
