@@ -73,3 +73,19 @@ func TestCustomErrorPage(t *testing.T) {
 		t.Errorf("body does not name the reason \"missing\":\n%s", body)
 	}
 }
+
+// TestOtherErrors checks that errors other than the captcha's still reach
+// Echo's default error handler.
+func TestOtherErrors(t *testing.T) {
+	t.Parallel()
+	_, base := startDemo(t, demo.Config{Provider: demo.Tencent})
+	resp, err := http.Get(base + "/no-such-page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"message"`) {
+		t.Errorf("GET /no-such-page: %d %s, want Echo's JSON 404", resp.StatusCode, body)
+	}
+}
