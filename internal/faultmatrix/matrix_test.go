@@ -88,7 +88,11 @@ func TestFaultMatrix(t *testing.T) {
 						if f != providertest.FaultConnRefused {
 							r.inject(f)
 						}
-						v := verifier(t, r.provider, captcha.WithFailbackPolicy(pol.policy))
+						opts := []captcha.Option{captcha.WithFailbackPolicy(pol.policy)}
+						if f == providertest.FaultHang {
+							opts = append(opts, captcha.WithTimeout(hangDeadline))
+						}
+						v := verifier(t, r.provider, opts...)
 						status, degraded := serve(v, req)
 						o := outcome{status, degraded}
 						mu.Lock()
