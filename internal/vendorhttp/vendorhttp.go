@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -76,7 +77,7 @@ func PutBuffer(b *bytes.Buffer) {
 }
 
 // ErrTooLarge reports a reply over MaxBody.
-var ErrTooLarge = errors.New("reply larger than " + fmt.Sprint(MaxBody) + " bytes")
+var ErrTooLarge = errors.New("reply larger than " + strconv.Itoa(MaxBody) + " bytes")
 
 // ReadBody reads resp.Body into buf under MaxBody and closes it. A body over
 // the cap is an error, never silently truncated.
@@ -132,11 +133,19 @@ func Transport(provider string, err error) error {
 }
 
 // Status classifies a non-2xx reply that carried no vendor error envelope:
-// 429 is throttling, 5xx and anything else unavailability.
+// 429 is throttling; 5xx is unavailability; any other status (a proxy's or a
+// WAF's 403, a 404 from a wrong endpoint) is a misconfiguration. A 4xx must
+// never lead to failback: the ticket is part of the request, so an attacker
+// who can make something between us and the vendor refuse it (a WAF rule)
+// would otherwise choose the failback policy.
 func Status(provider string, code int) error {
-	c := fmt.Sprint(code)
-	if code == http.StatusTooManyRequests {
-		return Fail(provider, captcha.ErrThrottled, "http-"+c, nil)
+	c := "http-" + strconv.Itoa(code)
+	switch {
+	case code == http.StatusTooManyRequests:
+		return Fail(provider, captcha.ErrThrottled, c, nil)
+	case code >= 500:
+		return Fail(provider, captcha.ErrUnavailable, c, nil)
+	default:
+		return Fail(provider, captcha.ErrMisconfigured, c, nil)
 	}
-	return Fail(provider, captcha.ErrUnavailable, "http-"+c, nil)
 }
