@@ -93,6 +93,24 @@ func ReadBody(resp *http.Response, buf *bytes.Buffer) error {
 	return nil
 }
 
+// Do sends req with c and reads the reply into a pooled buffer under MaxBody,
+// always closing the body. It returns the status and the buffer, which the
+// caller gives back with PutBuffer. A transport or read error (a reply over the
+// cap included) comes back classified as captcha.ErrUnavailable, with no
+// buffer.
+func Do(c *http.Client, provider string, req *http.Request) (status int, body *bytes.Buffer, err error) {
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, Transport(provider, err)
+	}
+	buf := Buffer()
+	if err := ReadBody(resp, buf); err != nil {
+		PutBuffer(buf)
+		return 0, nil, Transport(provider, err)
+	}
+	return resp.StatusCode, buf, nil
+}
+
 // Fail returns a *captcha.VerifyError of class for provider, with cause
 // appended to the message after removing anything that could carry a secret
 // or a ticket (a *url.Error's URL).

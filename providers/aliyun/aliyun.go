@@ -223,16 +223,12 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrMisconfigured, "request", err)
 	}
-	resp, err := p.client.Do(req)
+	status, buf, err := vendorhttp.Do(p.client, Name, req)
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Transport(Name, err)
+		return captcha.Result{}, err
 	}
-	buf := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(buf)
-	if err := vendorhttp.ReadBody(resp, buf); err != nil {
-		return captcha.Result{}, vendorhttp.Transport(Name, err)
-	}
-	res, err := interpret(resp.StatusCode, buf.Bytes())
+	res, err := interpret(status, buf.Bytes())
 	if err != nil {
 		return captcha.Result{}, err
 	}

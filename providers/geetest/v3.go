@@ -339,17 +339,13 @@ func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "request", err)
 	}
-	resp, err := p.client.Do(req)
+	status, buf, err := vendorhttp.Do(p.client, NameV3, req)
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Transport(NameV3, err)
+		return captcha.Result{}, err
 	}
-	buf := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(buf)
-	if err := vendorhttp.ReadBody(resp, buf); err != nil {
-		return captcha.Result{}, vendorhttp.Transport(NameV3, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return captcha.Result{}, vendorhttp.Status(NameV3, resp.StatusCode)
+	if status != http.StatusOK {
+		return captcha.Result{}, vendorhttp.Status(NameV3, status)
 	}
 	answer, err := parseValidate(buf.Bytes())
 	if err != nil {
@@ -487,17 +483,13 @@ func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
 	}
 	req.Header["Accept"] = hdrJSON
 	req.Header["User-Agent"] = hdrUserAgent
-	resp, err := p.client.Do(req)
+	status, buf, err := vendorhttp.Do(p.client, NameV3, req)
 	if err != nil {
-		return "", vendorhttp.Transport(NameV3, err)
+		return "", err
 	}
-	buf := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(buf)
-	if err := vendorhttp.ReadBody(resp, buf); err != nil {
-		return "", vendorhttp.Transport(NameV3, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", vendorhttp.Status(NameV3, resp.StatusCode)
+	if status != http.StatusOK {
+		return "", vendorhttp.Status(NameV3, status)
 	}
 	origin, err := parseRegister(buf.Bytes())
 	if err != nil {

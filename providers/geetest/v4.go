@@ -206,17 +206,13 @@ func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrMisconfigured, "request", err)
 	}
-	resp, err := p.client.Do(req)
+	status, buf, err := vendorhttp.Do(p.client, NameV4, req)
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Transport(NameV4, err)
+		return captcha.Result{}, err
 	}
-	buf := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(buf)
-	if err := vendorhttp.ReadBody(resp, buf); err != nil {
-		return captcha.Result{}, vendorhttp.Transport(NameV4, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return captcha.Result{}, vendorhttp.Status(NameV4, resp.StatusCode)
+	if status != http.StatusOK {
+		return captcha.Result{}, vendorhttp.Status(NameV4, status)
 	}
 	reply, err := parseV4(buf.Bytes())
 	if err != nil {

@@ -297,16 +297,12 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	if p.token != nil {
 		req.Header["X-Tc-Token"] = p.token
 	}
-	resp, err := p.client.Do(req)
+	status, buf, err := vendorhttp.Do(p.client, name, req)
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Transport(name, err)
+		return captcha.Result{}, err
 	}
-	buf := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(buf)
-	if err := vendorhttp.ReadBody(resp, buf); err != nil {
-		return captcha.Result{}, vendorhttp.Transport(name, err)
-	}
-	return p.decide(resp.StatusCode, buf.Bytes())
+	return p.decide(status, buf.Bytes())
 }
 
 // decide maps a reply to a Result or an error. The error envelope wins
