@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,32 +19,10 @@ import (
 
 func TestMain(m *testing.M) { browser.Main(m) }
 
-// noEnv hides the developer's credentials, so every test runs on the
-// emulator.
-func noEnv(string) string { return "" }
-
-// startDemo serves the demo for cfg (on its emulator) with the same wiring
-// main uses, and returns the app and its URL.
+// startDemo serves the demo for cfg on its emulator through the wiring main
+// uses.
 func startDemo(t *testing.T, cfg demo.Config) (*demo.App, string) {
-	t.Helper()
-	cfg.Getenv = noEnv
-	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
-	app, err := demo.New(cfg)
-	if err != nil {
-		t.Fatalf("demo.New(%+v): %v", cfg, err)
-	}
-	t.Cleanup(func() {
-		if err := app.Close(); err != nil {
-			t.Errorf("closing the emulator: %v", err)
-		}
-	})
-	h, err := newHandler(app)
-	if err != nil {
-		t.Fatalf("newHandler: %v", err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return app, srv.URL
+	return browser.Serve(t, cfg, newHandler)
 }
 
 // TestLogin solves each provider's stand-in widget in the browser and expects
@@ -161,22 +136,8 @@ func TestScreenshot(t *testing.T) {
 // answers 403, in HTML.
 func TestCustomErrorPage(t *testing.T) {
 	t.Parallel()
-	_, base := startDemo(t, demo.Config{Provider: demo.Tencent})
-	resp, err := http.PostForm(base+"/login", url.Values{"username": {"demo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("status = %d, want 403", resp.StatusCode)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Errorf("Content-Type = %q, want text/html", ct)
-	}
-	if !strings.Contains(string(body), `data-reason="missing"`) {
-		t.Errorf("body does not name the reason \"missing\":\n%s", body)
-	}
+	_, base := startDemo(t, demo.Config{Provider: demo.Aliyun})
+	browser.CheckErrorPage(t, base)
 }
 
 // TestRun runs the program as main does (demo.Run with this newHandler), on
