@@ -1,7 +1,6 @@
 package sdkcompat_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -12,8 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -102,65 +99,6 @@ func (p *plainAliyun) verify(ctx context.Context, param string) (bool, string, e
 	return r.Result.VerifyResult, r.Result.VerifyCode, nil
 }
 
-// TestAliyunEmulatorProcess is not a test: BenchmarkAliyunVerify runs the
-// test binary again with this test selected to serve the emulator from a
-// separate process, so that the benchmark's B/op and allocs/op count only the
-// client. It prints "URL=<base URL>" and serves until its stdin closes.
-func TestAliyunEmulatorProcess(t *testing.T) {
-	if os.Getenv(aliyunEmulatorEnv) != "1" {
-		t.Skip("helper process for BenchmarkAliyunVerify")
-	}
-	srv, err := aliyuntest.Start(aliyuntest.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	fmt.Printf("URL=%s\n", srv.URL)
-	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-const aliyunEmulatorEnv = "SDKCOMPAT_ALIYUN_EMULATOR_PROCESS"
-
-// startAliyunEmulatorProcess starts the emulator in a child process and
-// returns its base URL; the child exits when b's cleanup closes its stdin.
-func startAliyunEmulatorProcess(b *testing.B) string {
-	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAliyunEmulatorProcess$", "-test.count=1", "-test.v=false")
-	cmd.Env = append(os.Environ(), aliyunEmulatorEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = stdin.Close()
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "URL="); ok {
-			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			return u
-		}
-	}
-	b.Fatalf("emulator process printed no URL: %v", sc.Err())
-	return ""
-}
-
 // mintOverHTTP mints n params for the default scene from the emulator's
 // mint endpoint, as the client script does.
 func mintOverHTTP(b *testing.B, base string, n int) []string {
@@ -199,7 +137,7 @@ func mintOverHTTP(b *testing.B, base string, n int) []string {
 //	go test -run '^$' -bench BenchmarkAliyunVerify -benchmem -count 6 ./
 func BenchmarkAliyunVerify(b *testing.B) {
 	b.Run("emulator=process", func(b *testing.B) {
-		base := startAliyunEmulatorProcess(b)
+		base, _ := startEmulatorProcess(b, "aliyun")
 		benchAliyunImpls(b, base, func(b *testing.B, n int) []string { return mintOverHTTP(b, base, n) })
 	})
 	b.Run("emulator=inproc", func(b *testing.B) {

@@ -1,7 +1,6 @@
 package sdkcompat_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -11,8 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -96,54 +93,6 @@ func (p *plainTencent) verify(ctx context.Context, ticket, randstr, ip string) (
 	return r.Response.CaptchaCode, nil
 }
 
-// tencentChildEnv makes TestTencentEmulatorProcess serve an emulator.
-const tencentChildEnv = "CAPTCHAKIT_TENCENT_EMULATOR_PROCESS"
-
-// TestTencentEmulatorProcess is the helper process of BenchmarkTencentVerify:
-// with tencentChildEnv set it serves an emulator, prints "<URL> <host>" on
-// stdout and runs until its stdin is closed. Otherwise it is skipped.
-func TestTencentEmulatorProcess(t *testing.T) {
-	if os.Getenv(tencentChildEnv) != "1" {
-		t.Skip("helper process for BenchmarkTencentVerify")
-	}
-	srv := tencenttest.NewServer(t, tencenttest.Config{})
-	fmt.Println(srv.URL, srv.Addr)
-	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-// startTencentEmulatorProcess runs the emulator in a child process (this
-// test binary), so that the benchmark's B/op and allocs/op are the client's
-// alone.
-func startTencentEmulatorProcess(b *testing.B) (baseURL, host string) {
-	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestTencentEmulatorProcess$", "-test.bench=^$", "-test.count=1")
-	cmd.Env = append(os.Environ(), tencentChildEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatalf("emulator process: %v", err)
-	}
-	if _, err := fmt.Sscan(line, &baseURL, &host); err != nil {
-		b.Fatalf("emulator process said %q: %v", line, err)
-	}
-	return baseURL, host
-}
-
 // mintRemote mints n tickets through the emulator's mint endpoint.
 func mintRemote(b *testing.B, baseURL string, n int) []tencenttest.Ticket {
 	b.Helper()
@@ -170,7 +119,7 @@ func mintRemote(b *testing.B, baseURL string, n int) []tencenttest.Ticket {
 // process, so B/op and allocs/op are the client's alone; tickets are minted
 // before the timer starts.
 func BenchmarkTencentVerify(b *testing.B) {
-	baseURL, host := startTencentEmulatorProcess(b)
+	baseURL, host := startEmulatorProcess(b, "tencent")
 	p, err := tencent.New(tencent.Config{
 		SecretID: tencenttest.DemoSecretID, SecretKey: tencenttest.DemoSecretKey,
 		AppID: tencenttest.DemoAppID, AppSecretKey: tencenttest.DemoAppSecretKey, Endpoint: baseURL,
