@@ -175,10 +175,22 @@ type Record[T any] struct {
 	Used   bool
 }
 
-// Store keeps minted tickets by ID. It is safe for concurrent use.
+// Retention is how long a Store keeps a minted ticket, far beyond every
+// vendor's ticket lifetime (5 to 20 minutes). An older ticket is forgotten and
+// judged as one the emulator never minted.
+const Retention = time.Hour
+
+// pruneEvery is how many Puts pass between two sweeps of old tickets, so that
+// a long-running emulator (a demo, a load test) stays bounded at O(1)
+// amortised cost.
+const pruneEvery = 1024
+
+// Store keeps minted tickets by ID for Retention. It is safe for concurrent
+// use.
 type Store[T any] struct {
-	mu sync.Mutex
-	m  map[string]*Record[T]
+	mu   sync.Mutex
+	m    map[string]*Record[T]
+	puts int
 }
 
 // Put records v under id, issued at issued.
@@ -189,6 +201,21 @@ func (s *Store[T]) Put(id string, v T, issued time.Time) {
 		s.m = make(map[string]*Record[T])
 	}
 	s.m[id] = &Record[T]{Value: v, Issued: issued}
+	if s.puts++; s.puts%pruneEvery == 0 {
+		cutoff := issued.Add(-Retention)
+		for k, r := range s.m {
+			if r.Issued.Before(cutoff) {
+				delete(s.m, k)
+			}
+		}
+	}
+}
+
+// Len returns the number of tickets kept.
+func (s *Store[T]) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
 }
 
 // Use marks id used and returns its record as it was before this call; ok is
