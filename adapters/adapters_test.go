@@ -13,8 +13,9 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/captchakit/captcha/internal/logtest"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5"
@@ -181,7 +182,7 @@ type site struct {
 	url string
 	c   *http.Client
 	emu *geetesttest.Server // GeeTest rows only
-	log *syncBuffer
+	log *logtest.Buffer
 }
 
 type reply struct {
@@ -301,25 +302,8 @@ func multipartBody(t *testing.T, pairs ...string) (contentType, body string) {
 	return mw.FormDataContentType(), b.String()
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // line returns the first log line containing msg.
-func (s *syncBuffer) line(msg string) (string, bool) {
+func logLine(s *logtest.Buffer, msg string) (string, bool) {
 	for l := range strings.Lines(s.String()) {
 		if strings.Contains(l, msg) {
 			return l, true
@@ -519,7 +503,7 @@ var cookieKey = []byte("adapters-test-hash-key-32-bytes!")
 
 func newSite(t *testing.T, fw framework, rw row) *site {
 	t.Helper()
-	s := &site{log: &syncBuffer{}}
+	s := &site{log: &logtest.Buffer{}}
 	var (
 		p        captcha.Provider
 		register http.Handler
@@ -587,7 +571,7 @@ func TestBehaviour(t *testing.T) {
 				if rw.wantLog == "" {
 					return
 				}
-				line, ok := s.log.line(rw.wantLog)
+				line, ok := logLine(s.log, rw.wantLog)
 				if !ok {
 					t.Fatalf("log has no line %q; log:\n%s", rw.wantLog, s.log)
 				}

@@ -13,9 +13,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/captchakit/captcha/internal/logtest"
 
 	captcha "github.com/captchakit/captcha/middleware"
 	"github.com/captchakit/captcha/providers/providertest"
@@ -762,7 +763,7 @@ func TestHalfClosedClientGetsVerdict(t *testing.T) {
 // structured log line.
 func TestBreakerHalfOpenProbeCloses(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf logtest.Buffer
 	fake := &providertest.Fake{}
 	fake.SetFault(providertest.FaultHTTP500)
 	v, err := captcha.New(fake, captcha.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))),
@@ -807,22 +808,4 @@ func TestBreakerHalfOpenProbeCloses(t *testing.T) {
 	if got, want := strings.Join(changes, " "), "closed>open open>half-open half-open>closed"; got != want {
 		t.Errorf("state changes logged = %q, want %q", got, want)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the breaker's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,13 +1,13 @@
 package chicaptcha_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/captchakit/captcha/internal/logtest"
 
 	"github.com/go-chi/chi/v5"
 
@@ -61,7 +61,7 @@ func TestRouteInLog(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var buf syncBuffer
+			var buf logtest.Buffer
 			fake := &providertest.Fake{}
 			fake.SetFault(providertest.FaultHTTP503)
 			v, err := captcha.New(fake, captcha.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
@@ -126,21 +126,4 @@ func TestRequireNilVerifierPanics(t *testing.T) {
 		}
 	}()
 	chicaptcha.Require(nil)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

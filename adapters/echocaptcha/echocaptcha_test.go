@@ -1,14 +1,14 @@
 package echocaptcha_test
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/captchakit/captcha/internal/logtest"
 
 	"github.com/labstack/echo/v4"
 
@@ -193,7 +193,7 @@ func TestRequireOncePerRequest(t *testing.T) {
 // The Verifier's log lines name the echo route, parameters unexpanded.
 func TestRouteInLog(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf logtest.Buffer
 	v := newVerifier(t, &providertest.Fake{}, captcha.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	e := echo.New()
 	e.POST("/users/:id/delete", func(echo.Context) error { return nil }, echocaptcha.Require(v))
@@ -217,23 +217,6 @@ func TestRequireNilVerifierPanics(t *testing.T) {
 		}
 	}()
 	echocaptcha.Require(nil)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // An error handler that returns nil without writing does not turn a failure

@@ -1,15 +1,15 @@
 package gincaptcha_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/captchakit/captcha/internal/logtest"
 
 	"github.com/gin-gonic/gin"
 
@@ -147,7 +147,7 @@ func TestWithErrorHandlerSeesBody(t *testing.T) {
 // The Verifier's log lines name the gin route, parameters unexpanded.
 func TestRouteInLog(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf logtest.Buffer
 	v := newVerifier(t, &providertest.Fake{}, captcha.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	r := gin.New()
 	r.POST("/users/:id/delete", gincaptcha.Require(v))
@@ -167,23 +167,6 @@ func TestRequireNilVerifierPanics(t *testing.T) {
 		}
 	}()
 	gincaptcha.Require(nil)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // An error handler that writes nothing does not turn a failure into a 200.
