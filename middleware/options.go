@@ -29,8 +29,13 @@ type config struct {
 	breaker      BreakerSettings
 }
 
+// DefaultTimeout bounds one verification unless WithTimeout says otherwise.
+// Providers use the same value for their own per-call deadline, so through a
+// Verifier they share its deadline instead of arming a second timer. The
+// vendors' SDKs default to 60 s or none.
+const DefaultTimeout = 2 * time.Second
+
 const (
-	defaultTimeout      = 3 * time.Second
 	defaultMaxBody      = 64 << 10
 	defaultReplayWindow = 30 * time.Minute
 )
@@ -39,7 +44,7 @@ func newConfig(opts []Option) config {
 	c := config{
 		errorHandler: DefaultErrorHandler,
 		clientIP:     RemoteAddrIP,
-		timeout:      defaultTimeout,
+		timeout:      DefaultTimeout,
 		policy:       Bounded(DefaultBudget),
 		maxBody:      defaultMaxBody,
 		replayWindow: defaultReplayWindow,

@@ -21,8 +21,8 @@ import (
 )
 
 // DefaultTimeout is the per-call deadline providers use when their config
-// leaves it zero. The vendors' SDKs default to 60 s or none.
-const DefaultTimeout = 2 * time.Second
+// leaves it zero: the core's captcha.DefaultTimeout.
+const DefaultTimeout = captcha.DefaultTimeout
 
 // MaxBody is the largest vendor reply read. Real replies are well under 2 KiB.
 const MaxBody = 64 << 10
@@ -91,6 +91,17 @@ func ReadBody(resp *http.Response, buf *bytes.Buffer) error {
 		return ErrTooLarge
 	}
 	return nil
+}
+
+// WithTimeout returns ctx bounded by d. When ctx already ends no later than
+// d from now (a Verifier's deadline, which has the same default), it is
+// returned as is with a no-op cancel, so a verification arms one timer, not
+// two.
+func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // Do sends req with c and reads the reply into a pooled buffer under MaxBody,

@@ -2,12 +2,14 @@ package vendorhttp_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/captchakit/captcha/internal/vendorhttp"
 	captcha "github.com/captchakit/captcha/middleware"
@@ -76,3 +78,28 @@ type closer struct {
 }
 
 func (c closer) Close() error { *c.closed = true; return nil }
+
+func TestWithTimeout(t *testing.T) {
+	t.Parallel()
+	const d = 2 * time.Second
+	sooner, cancel := context.WithTimeout(context.Background(), d/2)
+	defer cancel()
+	if got, stop := vendorhttp.WithTimeout(sooner, d); got != sooner {
+		t.Error("WithTimeout under a sooner deadline made a new context, want the caller's")
+	} else {
+		stop()
+		if sooner.Err() != nil {
+			t.Error("the no-op cancel cancelled the caller's context")
+		}
+	}
+	later, cancel2 := context.WithTimeout(context.Background(), 10*d)
+	defer cancel2()
+	for name, parent := range map[string]context.Context{"later deadline": later, "no deadline": context.Background()} {
+		got, stop := vendorhttp.WithTimeout(parent, d)
+		dl, ok := got.Deadline()
+		if got == parent || !ok || time.Until(dl) > d {
+			t.Errorf("%s: WithTimeout deadline = %v (set %v), want within %v", name, time.Until(dl), ok, d)
+		}
+		stop()
+	}
+}

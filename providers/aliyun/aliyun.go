@@ -214,7 +214,7 @@ func (p *Provider) TicketID(t captcha.Ticket) string { return t.Values[p.field] 
 // how gateway errors map to captcha.ErrUnavailable, ErrThrottled and
 // ErrMisconfigured.
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
 	defer cancel()
 
 	var nonce [16]byte

@@ -333,7 +333,7 @@ func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "failback", captcha.ErrOfflineTicket)
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	req, err := p.validateRequest(ctx, t, challenge, seccode)
 	if err != nil {
@@ -465,7 +465,7 @@ func (p *V3) Register(ctx context.Context, r *http.Request) Challenge {
 }
 
 func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	var ip string
 	if r != nil {

@@ -200,7 +200,7 @@ func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	if !wellFormedV4(v) {
 		return captcha.Result{Provider: NameV4, Code: "malformed", At: p.now()}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	req, err := p.validateRequest(ctx, v)
 	if err != nil {

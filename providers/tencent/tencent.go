@@ -271,7 +271,7 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
 	defer cancel()
 
 	body := make([]byte, 0, 64+len(ticket)+len(randstr)+len(t.ClientIP)+len(p.tail))

@@ -1,7 +1,6 @@
 package aliyuntest
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/captchakit/captcha/internal/emulator"
@@ -28,7 +27,7 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Emulator: e, URL: srv.URL, Addr: strings.TrimPrefix(srv.URL, "http://"), srv: srv}, nil
+	return &Server{Emulator: e, URL: srv.URL, Addr: srv.Addr, srv: srv}, nil
 }
 
 // NewServer is Start for tests: it fails t on error and closes the server in
