@@ -38,7 +38,9 @@ const DefaultHeaderPrefix = "X-Captcha-"
 // [ErrBadRequest], so that no two parsers can disagree about which value
 // counts.
 func DefaultExtractor(maxBody int64) Extractor {
-	return ChainExtractors(TicketFromBody(maxBody), TicketFromHeader(DefaultHeaderPrefix), TicketFromQuery())
+	return func(r *http.Request, fields []string) (map[string]string, error) {
+		return newDefaultExtractor(fields, maxBody).extract(r)
+	}
 }
 
 // ChainExtractors returns an extractor that takes each field from the first
@@ -113,8 +115,8 @@ func headerName(prefix, field string) string {
 	return http.CanonicalHeaderKey(prefix + strings.ReplaceAll(field, "_", "-"))
 }
 
-// defaultExtractor is DefaultExtractor with the header names computed once,
-// for the Verifier's hot path.
+// defaultExtractor implements DefaultExtractor. A Verifier builds one for
+// its provider's fields, so the header names are computed once.
 type defaultExtractor struct {
 	fields  []string
 	headers []string
