@@ -199,6 +199,17 @@ const (
 
 // post sends POST /login with the given content type, body and extra
 // headers (name, value pairs).
+// outage sends the failing requests that open the provider's breaker (five
+// unavailable answers in a row): only then may failback start.
+func (s *site) outage(t *testing.T) {
+	t.Helper()
+	for i := range 5 {
+		if got := s.post(t, formType, fmt.Sprintf("ticket=pass:trip-%d", i)); got.status != http.StatusServiceUnavailable {
+			t.Fatalf("opening the breaker: reply %v, want 503", got)
+		}
+	}
+}
+
 func (s *site) post(t *testing.T, contentType, body string, header ...string) reply {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+"/login", strings.NewReader(body))
@@ -415,6 +426,7 @@ var rows = []row{
 		name:  "degraded pass visible to the handler",
 		fault: providertest.FaultHTTP503,
 		run: func(t *testing.T, s *site) []reply {
+			s.outage(t)
 			return []reply{
 				s.post(t, formType, "user=dave&ticket=pass:5"),
 				s.post(t, formType, "user=dave&ticket=pass:5"),
@@ -466,6 +478,9 @@ var rows = []row{
 		provider: geeTestV3,
 		run: func(t *testing.T, s *site) []reply {
 			s.emu.SetRegisterDown(true)
+			for range 5 { // a register.php outage opens the provider's breaker
+				s.register(t)
+			}
 			reg := s.register(t)
 			if reg.Success != 0 {
 				t.Fatalf("register success = %d, want 0 (failback)", reg.Success)

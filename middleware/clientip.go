@@ -1,7 +1,10 @@
 package captcha
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/http"
 	"net/netip"
@@ -124,4 +127,15 @@ func budgetKey(ip string) string {
 	}
 	p, _ := a.Prefix(64)
 	return p.String()
+}
+
+// clientSeed keys clientTag, fresh in every process.
+var clientSeed = maphash.MakeSeed()
+
+// clientTag names the client of ip (its budget key: the IPv4 address or IPv6
+// /64) in log lines without the address itself: a keyed 64-bit hash, the
+// same for one client within a process and meaningless outside it.
+func clientTag(ip string) string {
+	var b [16]byte
+	return string(hex.AppendEncode(b[:0], binary.BigEndian.AppendUint64(nil, maphash.String(clientSeed, budgetKey(ip)))))
 }

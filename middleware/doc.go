@@ -31,13 +31,28 @@
 // check:
 //
 //   - A ticket is read from the request (form, JSON, headers, query; bodies under
-//     a size cap) and sent to the vendor. Only the vendor's pass verdict passes.
-//   - A passing ticket is claimed in the [Ledger] under its fingerprint; a second
-//     use is [ErrReplayed], also while the vendor is down.
+//     a size cap). Only the vendor's pass verdict passes.
+//   - Single use comes first: every ticket is claimed in the [Ledger] before
+//     anything else looks at it. A ticket seen before is [ErrReplayed] without
+//     a (billed) vendor call, also while the vendor is down, and it spends no
+//     failback budget. A ticket is spent by the attempt, whatever the outcome:
+//     after a 503 the page gets a new ticket.
 //   - Vendor outcomes fall into five classes: pass, reject, unavailable,
-//     throttled, misconfigured. Only unavailable (timeouts, connection errors,
-//     5xx, the vendor's internal errors, undecodable replies) can lead to the
-//     failback policy. Throttling and bad credentials always fail closed.
+//     throttled, misconfigured. Throttling and misconfiguration (bad
+//     credentials, and permanent transport errors: a certificate that does not
+//     verify, a host that does not exist) always fail closed, and loudly.
+//   - Only this server decides that the vendor is down, from its own calls:
+//     each Provider value has one circuit breaker, shared by every Verifier
+//     built on it ([BreakerSettings]). The failback policy runs only while
+//     that breaker is open, after repeated unavailable answers (timeouts,
+//     connection errors, 5xx, the vendor's internal errors, undecodable
+//     replies). A lone unavailable answer with the breaker closed fails that
+//     request with 503 and Retry-After and counts toward opening it; a request
+//     that never reached the vendor before its deadline ([ErrNotSent]) does not
+//     count at all. [Verifier.Health] reports the breaker, and tells a vendor
+//     that has never answered since start ("unverified") from a healthy one.
+//   - State belongs to the Provider value, not the route: two routes wrapped
+//     with Require(p) share single use, budgets and health.
 //   - The failback policy decides what an outage lets through:
 //     [FailClosed] lets nothing through (503);
 //     [Bounded], the default, lets a ticket through marked [Result.Degraded]
@@ -53,6 +68,8 @@
 //   - Error responses carry only the HTTP status text; tickets and secrets never
 //     appear in responses, errors or logs.
 //
-// A request that already carries a passing Result is not verified again, so a
-// handler wrapped twice is verified once.
+// A request that already carries a Result passed by a Verifier on the same
+// provider is not verified again, so a handler wrapped twice is verified
+// once; a Result from another provider, or one put in the context by hand,
+// counts for nothing.
 package captcha

@@ -39,6 +39,12 @@ var (
 	// with ErrUnavailable, without calling the vendor; the failback policy then
 	// decides, and the call does not count against the vendor's health.
 	ErrOfflineTicket = errors.New("captcha: ticket issued in failback mode")
+	// ErrNotSent marks an unavailable outcome whose request never reached
+	// the vendor before its deadline: it waited for a connection, a DNS
+	// answer or CPU on this host. A provider returns it wrapped together with
+	// ErrUnavailable. It is not evidence against the vendor, so it does not
+	// count toward opening the circuit breaker.
+	ErrNotSent = errors.New("captcha: request not sent before its deadline")
 	// ErrThrottled is returned when the vendor rate-limited us or the quota is
 	// spent. It always fails closed. Status 503.
 	ErrThrottled = errors.New("captcha: provider throttled")

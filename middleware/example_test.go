@@ -94,27 +94,35 @@ func ExampleNew() {
 	// true 9 403
 }
 
-// During an outage the default bounded policy lets a few tickets through,
-// marked Degraded, then refuses.
+// When the vendor goes down, the first failures are 503s that open the
+// circuit breaker; only then does the bounded policy let a few tickets
+// through, marked Degraded, before it refuses.
 func ExampleWithFailbackPolicy() {
 	p := &providertest.Fake{}
 	p.SetFault(providertest.FaultHTTP503) // the vendor is down
 	budget := captcha.Budget{PerClient: 2, PerClientWindow: 10 * 60e9, Global: 100, GlobalWindow: 60e9}
-	h := captcha.Require(p,
+	v, err := captcha.New(p,
 		captcha.WithFailbackPolicy(captcha.Bounded(budget)),
+		captcha.WithBreaker(captcha.BreakerSettings{ConsecutiveFailures: 2}),
 		captcha.WithLogger(slog.New(slog.DiscardHandler)),
-	)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	)
+	if err != nil {
+		panic(err)
+	}
+	h := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, _ := captcha.FromContext(r.Context())
 		fmt.Fprintf(w, "degraded=%v", res.Degraded)
 	}))
-	for i := range 3 {
+	for i := range 5 {
 		rec := post(h, fmt.Sprintf("ticket-%d", i))
-		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()), v.Health().State)
 	}
 	// Output:
-	// 200 degraded=true
-	// 200 degraded=true
-	// 403 Forbidden
+	// 503 Service Unavailable unverified
+	// 503 Service Unavailable open
+	// 200 degraded=true open
+	// 200 degraded=true open
+	// 403 Forbidden open
 }
 
 // Behind a reverse proxy, trust its X-Forwarded-For explicitly.
@@ -151,6 +159,14 @@ func ExampleVerifier_Health() {
 	})
 	rec := httptest.NewRecorder()
 	healthz.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	// A new process is "unverified" until the vendor's first answer.
 	fmt.Print(rec.Code, " ", rec.Body.String())
-	// Output: 200 {"provider":"fake","state":"closed","requests":0,"failures":0,"consecutive_failures":0,"policy":"bounded(3/10m0s per client, 60/1m0s global)"}
+
+	_, _ = v.Verify(httptest.NewRequest(http.MethodGet, "/?ticket=reject", nil))
+	rec = httptest.NewRecorder()
+	healthz.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output:
+	// 503 {"provider":"fake","state":"unverified","answered":false,"requests":0,"failures":0,"consecutive_failures":0,"policy":"bounded(3/10m0s per client, 60/1m0s global)"}
+	// 200 {"provider":"fake","state":"closed","answered":true,"requests":1,"failures":0,"consecutive_failures":0,"policy":"bounded(3/10m0s per client, 60/1m0s global)"}
 }

@@ -27,6 +27,8 @@ type config struct {
 	maxBody      int64
 	replayWindow time.Duration
 	breaker      BreakerSettings
+	breakerSet   bool // WithBreaker was given
+	ledgerWait   time.Duration
 }
 
 // DefaultTimeout bounds one verification unless WithTimeout says otherwise.
@@ -34,6 +36,11 @@ type config struct {
 // Verifier they share its deadline instead of arming a second timer. The
 // vendors' SDKs default to 60 s or none.
 const DefaultTimeout = 2 * time.Second
+
+// DefaultLedgerTimeout bounds each Ledger call unless WithLedgerTimeout says
+// otherwise: well under DefaultTimeout, so a stalled shared ledger costs a
+// request a short wait and then a 503, not its whole verification deadline.
+const DefaultLedgerTimeout = 500 * time.Millisecond
 
 const (
 	defaultMaxBody      = 64 << 10
@@ -49,14 +56,12 @@ func newConfig(opts []Option) config {
 		maxBody:      defaultMaxBody,
 		replayWindow: defaultReplayWindow,
 		breaker:      DefaultBreakerSettings,
+		ledgerWait:   DefaultLedgerTimeout,
 	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
-	}
-	if c.ledger == nil {
-		c.ledger = NewMemoryLedger()
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -111,7 +116,7 @@ func WithClientIP(f func(*http.Request) string) Option {
 // its answer. Providers also apply their own per-call deadline; the shorter
 // one wins. New rejects a value that is not positive.
 //
-// Default: 3s.
+// Default: [DefaultTimeout] (2s).
 func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeout = d })
 }
@@ -121,7 +126,8 @@ func WithTimeout(d time.Duration) Option {
 // several instances, so that a ticket used on one is refused on the others and
 // budgets are global.
 //
-// Default: a new [NewMemoryLedger] per Verifier.
+// Default: one [NewMemoryLedger] per Provider value, shared by every
+// Verifier built on it.
 func WithLedger(l Ledger) Option {
 	return optionFunc(func(c *config) {
 		if l != nil {
@@ -173,9 +179,23 @@ func WithReplayWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.replayWindow = d })
 }
 
-// WithBreaker tunes the circuit breaker that tracks the provider's health.
+// WithBreaker tunes the circuit breaker that decides whether the provider is
+// down, and so when failback may start. The breaker belongs to the Provider
+// value: the first Verifier built on it sets its settings, and New refuses a
+// later Verifier on the same provider that asks for different ones.
 //
 // Default: [DefaultBreakerSettings].
 func WithBreaker(s BreakerSettings) Option {
-	return optionFunc(func(c *config) { c.breaker = s })
+	return optionFunc(func(c *config) { c.breaker, c.breakerSet = s, true })
+}
+
+// WithLedgerTimeout bounds each call to the Ledger (a claim, a budget count).
+// Ledger calls do not inherit the client's cancellation: a client that hangs
+// up mid-request must not leave a ticket the vendor has already spent
+// unclaimed. A call that runs past d fails the request closed with
+// [ErrLedger] (503). New rejects a value that is not positive.
+//
+// Default: [DefaultLedgerTimeout] (500ms).
+func WithLedgerTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.ledgerWait = d })
 }

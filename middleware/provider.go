@@ -117,6 +117,8 @@ type Result struct {
 	RequestID string
 	// At is when the verification completed.
 	At time.Time
+
+	by *state // the provider state that passed it; see Verifier.Verify
 }
 
 // ServerStatus is the GeeTest v3 server status recorded for one client by the

@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -18,23 +19,31 @@ import (
 // routes and adapters.
 type Verifier struct {
 	p        Provider
+	st       *state // shared by every Verifier on p
+	ledger   Ledger
+	memory   bool             // ledger is the in-memory one, which never blocks
 	ident    TicketIdentifier // p, if it implements it
 	name     string
 	fields   []string
 	cfg      config
 	extract  func(*http.Request) (map[string]string, error)
-	breaker  *breaker
 	claimPfx string
 	budgetPf string
-	lastMis  atomic.Int64 // unix nanos of the last misconfiguration log line
-	lastThr  atomic.Int64 // unix nanos of the last throttling log line
 }
 
 // New returns a Verifier for p. It returns an error for a nil provider, a
-// provider without a name or fields, and invalid options. It logs its
-// failback policy once.
+// provider without a name or fields, a nil ledger behind a non-nil interface
+// (a constructor's ignored error), and invalid options. It logs its failback
+// policy once.
+//
+// Verifiers built on the same Provider value share its state: one circuit
+// breaker (so one view of the vendor's health), and unless WithLedger says
+// otherwise one in-memory ledger, so single use and failback budgets hold
+// across every route protected with p. Give p's Verifiers the same
+// BreakerSettings; New refuses a second, different set. Different provider
+// values never share state.
 func New(p Provider, opts ...Option) (*Verifier, error) {
-	if p == nil {
+	if p == nil || isNilPointer(p) {
 		return nil, errors.New("captcha: New: provider is nil")
 	}
 	name := p.Name()
@@ -61,6 +70,11 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 		return nil, fmt.Errorf("captcha: New: WithMaxBodyBytes(%d): must be positive", cfg.maxBody)
 	case cfg.replayWindow < time.Minute:
 		return nil, fmt.Errorf("captcha: New: WithReplayWindow(%v): must be at least a minute", cfg.replayWindow)
+	case cfg.ledgerWait <= 0:
+		return nil, fmt.Errorf("captcha: New: WithLedgerTimeout(%v): must be positive", cfg.ledgerWait)
+	case cfg.ledger != nil && isNilPointer(cfg.ledger):
+		return nil, fmt.Errorf("captcha: New: WithLedger(%T(nil)): the ledger is a nil pointer; "+
+			"was the error of its constructor ignored?", cfg.ledger)
 	}
 	if err := cfg.policy.validate(); err != nil {
 		return nil, err
@@ -68,14 +82,24 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 	if err := cfg.breaker.validate(); err != nil {
 		return nil, err
 	}
+	st := stateOf(p)
+	if err := st.configure(cfg.breaker, cfg.breakerSet, cfg.logger); err != nil {
+		return nil, err
+	}
 	v := &Verifier{
 		p:        p,
+		st:       st,
+		ledger:   cfg.ledger,
 		name:     name,
 		fields:   append([]string(nil), fields...),
 		cfg:      cfg,
 		claimPfx: "claim:" + name + ":",
 		budgetPf: "budget:" + name + ":",
 	}
+	if v.ledger == nil {
+		v.ledger = st.defaultLedger()
+	}
+	_, v.memory = v.ledger.(*memoryLedger)
 	if cfg.extractor != nil {
 		e := cfg.extractor
 		v.extract = func(r *http.Request) (map[string]string, error) { return e(r, v.fields) }
@@ -83,9 +107,19 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 		v.extract = newDefaultExtractor(v.fields, cfg.maxBody).extract
 	}
 	v.ident, _ = p.(TicketIdentifier)
-	v.breaker = newBreaker(name, cfg.breaker, cfg.logger)
 	cfg.logger.Info("captcha: verifier ready", slog.String("provider", name), slog.String("failback", cfg.policy.String()))
 	return v, nil
+}
+
+// isNilPointer reports whether x is an interface holding a nil pointer (or
+// map, func, chan, slice): a value that is not == nil but panics when used.
+func isNilPointer(x any) bool {
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // Require returns net/http middleware that verifies every request with p
@@ -105,37 +139,44 @@ func Require(p Provider, opts ...Option) func(http.Handler) http.Handler {
 // the error handler and not next.
 func (v *Verifier) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if res, ok := FromContext(r.Context()); ok && res.Passed {
-			next.ServeHTTP(w, r)
-			return
-		}
 		res, err := v.Verify(r)
 		if err != nil {
 			v.cfg.errorHandler(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), res)))
+		if prev, _ := FromContext(r.Context()); prev != res {
+			r = r.WithContext(NewContext(r.Context(), res))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
-
-// Provider returns the Verifier's provider.
-func (v *Verifier) Provider() Provider { return v.p }
 
 // ErrorHandler returns the Verifier's error handler, for adapters that
 // render failures through it.
 func (v *Verifier) ErrorHandler() ErrorHandler { return v.cfg.errorHandler }
 
-// Health returns a snapshot of the provider's health as this Verifier sees
-// it.
-func (v *Verifier) Health() Health { return v.breaker.health(v.name, v.cfg.policy) }
+// Health returns a snapshot of the provider's health as this process sees
+// it; every Verifier on the same provider value reports the same.
+func (v *Verifier) Health() Health { return v.st.health(v.cfg.policy) }
 
 // Verify checks the ticket carried by r and returns the Result of a pass, or
 // an error wrapping one of the package's sentinels (see [StatusCode]); it never
-// returns a Result that did not pass. If r's context already carries a passing
-// Result, Verify returns it without verifying again. Verify reads and puts back
-// r.Body; it does not store the Result in r's context (Handler does).
+// returns a Result that did not pass. Verify reads and puts back r.Body; it
+// does not store the Result in r's context (Handler does).
+//
+// If r's context already carries a Result that a Verifier on the same
+// provider passed (a route wrapped twice), Verify returns it without
+// verifying again. A Result from another provider, or one built by hand,
+// does not count.
+//
+// The decision, in order: the ticket is extracted and claimed in the ledger
+// (a ticket seen before is [ErrReplayed], and never reaches the vendor); if
+// the provider's breaker is open, the failback policy decides; otherwise the
+// vendor is asked, and its verdict stands. An unavailable vendor with the
+// breaker closed fails the request with 503: only the breaker, from repeated
+// failures this server saw, can start failback.
 func (v *Verifier) Verify(r *http.Request) (*Result, error) {
-	if res, ok := FromContext(r.Context()); ok && res.Passed {
+	if res, ok := FromContext(r.Context()); ok && res.Passed && res.by == v.st {
 		return res, nil
 	}
 	values, err := v.extract(r)
@@ -148,33 +189,27 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 		}
 	}
 	t := Ticket{Values: values, ClientIP: v.cfg.clientIP(r), Request: r}
-
-	var done func(error)
-	if v.breaker != nil {
-		d, err := v.breaker.cb.Allow()
-		if err != nil {
-			// Open, or half-open with its probes taken: do not wait.
-			return v.failback(r, t, v.fail("breaker-open", ErrUnavailable))
-		}
-		done = d
+	if err := v.claim(r, t); err != nil {
+		return nil, err
+	}
+	done, ok := v.st.allow()
+	if !ok {
+		return v.failback(r, t, v.fail("breaker-open", ErrUnavailable))
 	}
 	res, err := v.call(r, t)
-	if done != nil {
-		done(healthOutcome(err))
-	}
+	v.st.report(done, err)
 	switch {
 	case err == nil && res.Passed:
-		res.Degraded = false
-		return v.pass(r, t, res)
+		return v.pass(res, false), nil
 	case err == nil:
 		return nil, v.fail(res.Code, ErrRejected)
 	case errors.Is(err, ErrUnavailable):
-		return v.failback(r, t, err)
-	case errors.Is(err, ErrMisconfigured):
-		v.logLimited(r, &v.lastMis, slog.LevelError, "captcha: provider refused our configuration; failing closed", err)
+		// A lone failure, or a ticket issued while the vendor was down
+		// (ErrOfflineTicket) and judged after the breaker closed again:
+		// the client retries with a new ticket.
 		return nil, err
-	case errors.Is(err, ErrThrottled):
-		v.logLimited(r, &v.lastThr, slog.LevelWarn, "captcha: provider throttled; failing closed", err)
+	case errors.Is(err, ErrMisconfigured), errors.Is(err, ErrThrottled):
+		v.st.logClass(v.cfg.logger, r.Context(), err)
 		return nil, err
 	case isClassified(err):
 		// A verdict reported as an error (ErrRejected, ErrNoServerStatus):
@@ -182,16 +217,17 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 		return nil, err
 	default:
 		// Outside the contract: fail closed, and never let it lead to failback.
-		v.logLimited(r, &v.lastMis, slog.LevelError, "captcha: provider returned an unclassified error; failing closed", err)
-		return nil, v.fail(codeOf(err), fmt.Errorf("%w: %w", ErrMisconfigured, err))
+		err = v.fail(codeOf(err), fmt.Errorf("%w: %w", ErrMisconfigured, err))
+		v.st.logClass(v.cfg.logger, r.Context(), err)
+		return nil, err
 	}
 }
 
 // call runs the provider under the Verifier's deadline. The call does not
 // inherit the client's cancellation: a client that disconnects or half-closes
 // its connection mid-call must not turn a healthy vendor's verdict into
-// "unavailable" and so into a failback pass. A panicking provider is a bug;
-// it fails the request closed instead of taking the server down.
+// "unavailable". A panicking provider is a bug; it fails the request closed
+// instead of taking the server down.
 func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.timeout)
 	defer cancel()
@@ -212,7 +248,7 @@ func healthOutcome(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrOfflineTicket):
+	case errors.Is(err, ErrOfflineTicket), errors.Is(err, ErrNotSent):
 		return errHealthExcluded
 	case errors.Is(err, ErrUnavailable):
 		return errHealthFailure
@@ -221,28 +257,42 @@ func healthOutcome(err error) error {
 	}
 }
 
-func (v *Verifier) pass(r *http.Request, t Ticket, res Result) (*Result, error) {
-	if err := v.claim(r, t); err != nil {
-		return nil, err
-	}
+// pass fills in the fields of a passing Result that the core owns.
+func (v *Verifier) pass(res Result, degraded bool) *Result {
+	res.Passed = true
 	res.Provider = v.name
+	res.Degraded = degraded
 	if res.At.IsZero() {
 		res.At = time.Now()
 	}
-	return &res, nil
+	res.by = v.st
+	return &res
 }
 
-// claim records t as used. Ledger calls use the request's context, not the
-// verification deadline, which may already be spent after a slow provider.
+// claim records t as used before anything else looks at it, so that a replay
+// costs no vendor call and spends no failback budget.
 func (v *Verifier) claim(r *http.Request, t Ticket) error {
-	first, err := v.cfg.ledger.Claim(r.Context(), v.ticketKey(t), v.cfg.replayWindow)
+	ctx, cancel := v.ledgerContext(r)
+	first, err := v.ledger.Claim(ctx, v.ticketKey(t), v.cfg.replayWindow)
+	cancel()
 	if err != nil {
-		return v.ledgerError(r, err)
+		return v.ledgerError(r, "claim", err)
 	}
 	if !first {
 		return v.fail("", ErrReplayed)
 	}
 	return nil
+}
+
+// ledgerContext bounds one ledger call by the ledger timeout and detaches it
+// from the client: a client that hangs up must not leave a ticket unclaimed,
+// nor turn its own cancellation into a ledger failure. The in-memory ledger
+// never blocks, so it gets the request's context as is.
+func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.CancelFunc) {
+	if v.memory {
+		return r.Context(), func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.ledgerWait)
 }
 
 // ticketKey is the ledger key of t: the provider's TicketID when it has one,
@@ -270,8 +320,8 @@ func (v *Verifier) key(kind string, sum [sha256.Size]byte) string {
 	return b.String()
 }
 
-// failback applies the policy to t after the provider was found unavailable
-// (cause).
+// failback applies the policy to t while the provider's breaker is open
+// (cause). The ticket was claimed already, so a replay never gets here.
 func (v *Verifier) failback(r *http.Request, t Ticket, cause error) (*Result, error) {
 	pol := v.cfg.policy
 	if pol.mode == modeClosed {
@@ -284,51 +334,45 @@ func (v *Verifier) failback(r *http.Request, t Ticket, cause error) (*Result, er
 	}
 	if pol.mode == modeBounded {
 		b := pol.budget
-		n, err := v.cfg.ledger.Incr(r.Context(), v.budgetPf+"client:"+budgetKey(t.ClientIP), b.PerClientWindow)
-		if err != nil {
-			return nil, v.ledgerError(r, err)
+		if err := v.spend(r, t, "client:"+budgetKey(t.ClientIP), b.PerClient, b.PerClientWindow, "client budget spent"); err != nil {
+			return nil, err
 		}
-		if n > int64(b.PerClient) {
-			return nil, v.denied(r, t, "client budget spent")
+		if err := v.spend(r, t, "global", b.Global, b.GlobalWindow, "global budget spent"); err != nil {
+			return nil, err
 		}
-		n, err = v.cfg.ledger.Incr(r.Context(), v.budgetPf+"global", b.GlobalWindow)
-		if err != nil {
-			return nil, v.ledgerError(r, err)
-		}
-		if n > int64(b.Global) {
-			return nil, v.denied(r, t, "global budget spent")
-		}
-	}
-	if err := v.claim(r, t); err != nil {
-		return nil, err
 	}
 	v.log(r, slog.LevelWarn, "captcha: degraded pass",
 		slog.String("provider", v.name), slog.String("policy", pol.String()),
-		slog.String("client_ip", t.ClientIP), slog.String("cause", codeOf(cause)))
-	return &Result{Provider: v.name, Passed: true, Degraded: true, Code: "failback", At: time.Now()}, nil
+		slog.String("client", clientTag(t.ClientIP)), slog.String("cause", codeOf(cause)))
+	return v.pass(Result{Code: "failback"}, true), nil
+}
+
+// spend counts one degraded pass against a budget of limit per window.
+func (v *Verifier) spend(r *http.Request, t Ticket, key string, limit int, window time.Duration, why string) error {
+	ctx, cancel := v.ledgerContext(r)
+	n, err := v.ledger.Incr(ctx, v.budgetPf+key, window)
+	cancel()
+	if err != nil {
+		return v.ledgerError(r, "budget", err)
+	}
+	if n > int64(limit) {
+		return v.denied(r, t, why)
+	}
+	return nil
 }
 
 func (v *Verifier) denied(r *http.Request, t Ticket, why string) error {
 	v.log(r, slog.LevelWarn, "captcha: failback denied",
-		slog.String("provider", v.name), slog.String("client_ip", t.ClientIP), slog.String("reason", why))
+		slog.String("provider", v.name), slog.String("client", clientTag(t.ClientIP)), slog.String("reason", why))
 	return v.fail("budget", ErrFailbackDenied)
 }
 
-func (v *Verifier) ledgerError(r *http.Request, err error) error {
-	v.log(r, slog.LevelError, "captcha: ledger failed; failing closed",
-		slog.String("provider", v.name), slog.String("error", err.Error()))
-	return v.fail("ledger", ErrLedger)
-}
-
-// logLimited logs at most one line a minute per kind: a wrong key or a
-// throttled account under load must be loud, not a flood.
-func (v *Verifier) logLimited(r *http.Request, last *atomic.Int64, level slog.Level, msg string, err error) {
-	now := time.Now().UnixNano()
-	prev := last.Load()
-	if now-prev < int64(time.Minute) || !last.CompareAndSwap(prev, now) {
-		return
-	}
-	v.log(r, level, msg, slog.String("provider", v.name), slog.String("error", err.Error()))
+// ledgerError fails the request closed. The line is rate-limited: a ledger
+// outage fails every request, and one line a minute says so.
+func (v *Verifier) ledgerError(r *http.Request, op string, err error) error {
+	v.st.limited(v.cfg.logger, r.Context(), &v.st.lastLed, slog.LevelError, "captcha: ledger failed; failing closed",
+		slog.String("provider", v.name), slog.String("op", op), slog.String("error", err.Error()))
+	return v.fail("ledger", fmt.Errorf("%w: %s", ErrLedger, op))
 }
 
 func (v *Verifier) fail(code string, err error) error {
@@ -337,6 +381,13 @@ func (v *Verifier) fail(code string, err error) error {
 
 var sentinels = []error{ErrMissingTicket, ErrBadRequest, ErrBodyTooLarge, ErrRejected, ErrReplayed,
 	ErrNoServerStatus, ErrUnavailable, ErrThrottled, ErrMisconfigured, ErrFailbackDenied, ErrLedger}
+
+// transportCodes are the VerifyError codes of failures that carried no reply
+// from the vendor (internal/vendorhttp writes them): they never tell that the
+// vendor answered.
+var transportCodes = []string{"transport", "timeout", "not-sent", "tls", "dns", "scheme", "request", "breaker-open"}
+
+func isTransportCode(c string) bool { return slices.Contains(transportCodes, c) }
 
 func isClassified(err error) bool {
 	for _, s := range sentinels {
@@ -367,11 +418,5 @@ func codeOf(err error) string {
 // log writes one line about r, with the attributes its context carries
 // (see ContextWithLogAttrs).
 func (v *Verifier) log(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
-	if !v.cfg.logger.Enabled(r.Context(), level) {
-		return
-	}
-	if extra := logAttrs(r.Context()); len(extra) > 0 {
-		attrs = append(attrs, extra...)
-	}
-	v.cfg.logger.LogAttrs(r.Context(), level, msg, attrs...)
+	logTo(v.cfg.logger, r.Context(), level, msg, attrs...)
 }

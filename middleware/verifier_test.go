@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,28 @@ func multipartReq(t *testing.T, fields map[string]string) *http.Request {
 	return r
 }
 
+// tripBreaker opens p's circuit breaker as an outage does: unavailable
+// answers in a row, through a Verifier of its own on the same provider value
+// (Verifiers on one provider share its breaker). The tickets say
+// "unavailable" to a Fake however the test scripted it otherwise.
+func tripBreaker(t *testing.T, p captcha.Provider) {
+	t.Helper()
+	v, err := captcha.New(p, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; v.Health().State != "open"; i++ {
+		if i == 100 {
+			t.Fatalf("breaker still %q after %d unavailable answers", v.Health().State, i)
+		}
+		r := form(fmt.Sprintf("unavailable:trip-%d", i))
+		r.RemoteAddr = "203.0.113.250:1"
+		if _, err := v.Verify(r); !errors.Is(err, captcha.ErrUnavailable) {
+			t.Fatalf("tripping the breaker: error = %v, want ErrUnavailable", err)
+		}
+	}
+}
+
 // TestRequireScenarios is the security spec of the middleware: every way a
 // request can pass or fail, the status it gets, and whether the protected
 // handler runs.
@@ -87,6 +110,7 @@ func TestRequireScenarios(t *testing.T) {
 		name         string
 		provider     func() captcha.Provider
 		opts         []captcha.Option
+		outage       bool // the provider's breaker is open: it failed repeatedly
 		req          func(t *testing.T) *http.Request
 		wantStatus   int
 		wantNext     bool
@@ -227,45 +251,103 @@ func TestRequireScenarios(t *testing.T) {
 			wantBody:   `{"error":"Forbidden","status":403}` + "\n",
 		},
 		{
-			name:       "unavailable fail-closed reject",
+			name:       "lone unavailable closed breaker bounded reject",
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "lone unavailable closed breaker fail-open reject",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "lone unavailable closed breaker fail-closed reject",
 			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailClosed())},
 			req:        func(*testing.T) *http.Request { return form("unavailable") },
 			wantStatus: http.StatusServiceUnavailable,
 		},
 		{
-			name:       "unavailable bounded pass",
-			req:        func(*testing.T) *http.Request { return form("unavailable") },
-			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
-		},
-		{
-			name:       "unavailable fail-open pass",
-			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
-			req:        func(*testing.T) *http.Request { return form("unavailable") },
-			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
-		},
-		{
-			name: "hang past deadline bounded pass",
-			opts: []captcha.Option{captcha.WithTimeout(20 * time.Millisecond)},
+			name: "lone hang past deadline closed breaker reject",
+			opts: []captcha.Option{captcha.WithTimeout(20 * time.Millisecond), captcha.WithFailbackPolicy(captcha.FailOpen())},
 			req:  func(*testing.T) *http.Request { return form("hang") },
-			// The deadline turns a hang into unavailability; the policy lets it through.
+			// A deadline once is not an outage: only the breaker starts failback.
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "lone unavailable breaker disabled fail-open reject",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen()), captcha.WithBreaker(captcha.BreakerSettings{Disabled: true})},
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "outage fail-closed reject",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailClosed())},
+			outage:     true,
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:       "outage bounded pass",
+			outage:     true,
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
 			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
 		},
 		{
-			name: "unavailable failback check reject",
+			name:       "outage fail-open pass",
+			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			outage:     true,
+			req:        func(*testing.T) *http.Request { return form("unavailable") },
+			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name:       "outage ticket the vendor would reject bounded pass",
+			outage:     true,
+			req:        func(*testing.T) *http.Request { return form("reject") },
+			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name: "outage failback check reject",
 			provider: func() captcha.Provider {
 				return checker{Fake: &providertest.Fake{}, err: captcha.ErrRejected}
 			},
 			opts:       []captcha.Option{captcha.WithFailbackPolicy(captcha.FailOpen())},
+			outage:     true,
 			req:        func(*testing.T) *http.Request { return form("unavailable") },
 			wantStatus: http.StatusForbidden,
 		},
 		{
-			name: "unavailable failback check pass",
+			name: "outage failback check pass",
 			provider: func() captcha.Provider {
 				return checker{Fake: &providertest.Fake{}}
 			},
+			outage:     true,
 			req:        func(*testing.T) *http.Request { return form("unavailable") },
 			wantStatus: http.StatusOK, wantNext: true, wantDegraded: true,
+		},
+		{
+			name: "pass from another provider's verifier reject",
+			req: func(*testing.T) *http.Request {
+				other, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet))
+				if err != nil {
+					panic(err)
+				}
+				r := form("reject")
+				res, err := other.Verify(form("pass"))
+				if err != nil {
+					panic(err)
+				}
+				return r.WithContext(captcha.NewContext(r.Context(), res))
+			},
+			wantStatus: http.StatusForbidden,
+		},
+		{
+			name: "hand-made passing result in context reject",
+			req: func(*testing.T) *http.Request {
+				r := form("reject")
+				return r.WithContext(captcha.NewContext(r.Context(), &captcha.Result{Provider: "fake", Passed: true}))
+			},
+			wantStatus: http.StatusForbidden,
 		},
 		{
 			name:       "throttled fail-open reject",
@@ -303,12 +385,14 @@ func TestRequireScenarios(t *testing.T) {
 		{
 			name:       "ledger down during failback reject",
 			opts:       []captcha.Option{captcha.WithLedger(fullLedger{})},
+			outage:     true,
 			req:        func(*testing.T) *http.Request { return form("unavailable") },
 			wantStatus: http.StatusServiceUnavailable,
 		},
 		{
 			name:       "ledger down during fail-open reject",
 			opts:       []captcha.Option{captcha.WithLedger(fullLedger{}), captcha.WithFailbackPolicy(captcha.FailOpen())},
+			outage:     true,
 			req:        func(*testing.T) *http.Request { return form("unavailable") },
 			wantStatus: http.StatusServiceUnavailable,
 		},
@@ -339,6 +423,9 @@ func TestRequireScenarios(t *testing.T) {
 				gotNext = true
 				gotRes, _ = captcha.FromContext(r.Context())
 			}))
+			if tt.outage {
+				tripBreaker(t, p)
+			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, tt.req(t))
 			if rec.Code != tt.wantStatus {
@@ -401,10 +488,12 @@ func TestReplayReject(t *testing.T) {
 
 func TestReplayRejectDuringOutage(t *testing.T) {
 	t.Parallel()
-	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.FailOpen()))
+	fake := &providertest.Fake{}
+	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.FailOpen()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	tripBreaker(t, fake)
 	if _, err := v.Verify(form("unavailable")); err != nil {
 		t.Fatalf("first degraded use: %v", err)
 	}
@@ -514,12 +603,11 @@ func TestBoundedBudget(t *testing.T) {
 	t.Parallel()
 	b := captcha.Budget{PerClient: 2, PerClientWindow: time.Minute, Global: 3, GlobalWindow: time.Minute}
 	fake := &providertest.Fake{}
-	fake.SetFault(providertest.FaultHTTP503)
-	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.Bounded(b)),
-		captcha.WithBreaker(captcha.BreakerSettings{Disabled: true}))
+	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.Bounded(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	tripBreaker(t, fake)
 	try := func(ip string, n int) error {
 		r := form(fmt.Sprintf("pass:%d", n))
 		r.RemoteAddr = ip + ":1234"
@@ -552,8 +640,8 @@ func TestBreakerStopsCallingProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 5 {
-		if _, err := v.Verify(form("pass")); !errors.Is(err, captcha.ErrUnavailable) {
+	for i := range 5 {
+		if _, err := v.Verify(form(fmt.Sprintf("pass:%d", i))); !errors.Is(err, captcha.ErrUnavailable) {
 			t.Fatalf("error = %v, want ErrUnavailable", err)
 		}
 	}
@@ -561,8 +649,8 @@ func TestBreakerStopsCallingProvider(t *testing.T) {
 		t.Fatalf("Health() = %+v, want state open", got)
 	}
 	before := fake.Calls()
-	for range 1000 {
-		if _, err := v.Verify(form("pass")); !errors.Is(err, captcha.ErrUnavailable) {
+	for i := range 1000 {
+		if _, err := v.Verify(form(fmt.Sprintf("pass:open-%d", i))); !errors.Is(err, captcha.ErrUnavailable) {
 			t.Fatalf("error = %v, want ErrUnavailable", err)
 		}
 	}
@@ -577,10 +665,10 @@ func TestBreakerIgnoresRejections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 20 {
-		_, _ = v.Verify(form("reject"))
-		_, _ = v.Verify(form("throttled"))
-		_, _ = v.Verify(form("misconfigured"))
+	for i := range 20 {
+		_, _ = v.Verify(form(fmt.Sprintf("reject:%d", i)))
+		_, _ = v.Verify(form(fmt.Sprintf("throttled:%d", i)))
+		_, _ = v.Verify(form(fmt.Sprintf("misconfigured:%d", i)))
 	}
 	if h := v.Health(); !h.Healthy() {
 		t.Errorf("Health() = %+v after rejections, throttling and misconfiguration; want closed", h)
@@ -603,6 +691,9 @@ func TestNewErrors(t *testing.T) {
 		{"short replay window", &providertest.Fake{}, []captcha.Option{captcha.WithReplayWindow(time.Second)}},
 		{"zero budget", &providertest.Fake{}, []captcha.Option{captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{}))}},
 		{"breaker ratio over 1", &providertest.Fake{}, []captcha.Option{captcha.WithBreaker(captcha.BreakerSettings{FailureRatio: 2})}},
+		{"typed nil provider", (*providertest.Fake)(nil), nil},
+		{"typed nil ledger", &providertest.Fake{}, []captcha.Option{captcha.WithLedger((*nilLedger)(nil))}},
+		{"zero ledger timeout", &providertest.Fake{}, []captcha.Option{captcha.WithLedgerTimeout(0)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -695,6 +786,8 @@ func TestLogLinesCarryContextAttrs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tripBreaker(t, fake)
+	buf.Reset()
 	r := form("unavailable")
 	r = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", "/login")))
 	if _, err := v.Verify(r); err != nil {
@@ -772,8 +865,8 @@ func TestBreakerHalfOpenProbeCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
-		_, _ = v.Verify(form("pass"))
+	for i := range 2 {
+		_, _ = v.Verify(form(fmt.Sprintf("pass:%d", i)))
 	}
 	if s := v.Health().State; s != "open" {
 		t.Fatalf("state = %s, want open", s)
@@ -786,7 +879,7 @@ func TestBreakerHalfOpenProbeCloses(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := v.Verify(form("pass")); err != nil {
+	if _, err := v.Verify(form("pass:probe")); err != nil {
 		t.Fatalf("probe: %v", err)
 	}
 	if s := v.Health().State; s != "closed" {
@@ -807,5 +900,173 @@ func TestBreakerHalfOpenProbeCloses(t *testing.T) {
 	}
 	if got, want := strings.Join(changes, " "), "closed>open open>half-open half-open>closed"; got != want {
 		t.Errorf("state changes logged = %q, want %q", got, want)
+	}
+}
+
+// nilLedger is a Ledger type whose nil pointer reaches WithLedger when a
+// constructor's error is ignored.
+type nilLedger struct{ captcha.Ledger }
+
+func TestNewTypedNilLedgerNamesTheMistake(t *testing.T) {
+	t.Parallel()
+	_, err := captcha.New(&providertest.Fake{}, captcha.WithLedger((*nilLedger)(nil)))
+	if err == nil || !strings.Contains(err.Error(), "nil pointer") || !strings.Contains(err.Error(), "nilLedger") {
+		t.Fatalf("New with a typed nil ledger: error = %v, want one naming the nil *nilLedger", err)
+	}
+}
+
+// countingLedger counts the budget increments a Verifier makes.
+type countingLedger struct {
+	captcha.Ledger
+	incrs atomic.Int64
+}
+
+func (l *countingLedger) Incr(ctx context.Context, key string, w time.Duration) (int64, error) {
+	l.incrs.Add(1)
+	return l.Ledger.Incr(ctx, key, w)
+}
+
+// TestReplayReachesNoVendor: single use comes first, so a replayed ticket is
+// ErrReplayed without a (billed) vendor call.
+func TestReplayReachesNoVendor(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	v, err := captcha.New(fake, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ticket := range []string{"pass", "reject:9"} {
+		_, _ = v.Verify(form(ticket))
+		before := fake.Calls()
+		if _, err := v.Verify(form(ticket)); !errors.Is(err, captcha.ErrReplayed) {
+			t.Errorf("%s again: error = %v, want ErrReplayed", ticket, err)
+		}
+		if got := fake.Calls() - before; got != 0 {
+			t.Errorf("%s again: %d vendor calls, want 0", ticket, got)
+		}
+	}
+}
+
+// TestReplayDuringOutageSpendsNoBudget: during an outage a replay is refused
+// before the policy, so it spends neither the client's nor the global budget.
+func TestReplayDuringOutageSpendsNoBudget(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	l := &countingLedger{Ledger: captcha.NewMemoryLedger()}
+	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithLedger(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tripBreaker(t, fake)
+	if res, err := v.Verify(form("unavailable:1")); err != nil || !res.Degraded {
+		t.Fatalf("first use during outage = (%+v, %v), want a degraded pass", res, err)
+	}
+	spent := l.incrs.Load()
+	for range 10 {
+		if _, err := v.Verify(form("unavailable:1")); !errors.Is(err, captcha.ErrReplayed) {
+			t.Fatalf("replay during outage: error = %v, want ErrReplayed", err)
+		}
+	}
+	if got := l.incrs.Load() - spent; got != 0 {
+		t.Errorf("replays spent %d budget increments, want 0", got)
+	}
+}
+
+// TestTwoRoutesOneProviderShareState is the README's own snippet, two routes
+// each wrapped with Require(p), during an outage: one ticket passes once in
+// all, and one per-client budget covers both routes.
+func TestTwoRoutesOneProviderShareState(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	b := captcha.Budget{PerClient: 2, PerClientWindow: time.Minute, Global: 100, GlobalWindow: time.Minute}
+	opts := []captcha.Option{captcha.WithLogger(quiet), captcha.WithFailbackPolicy(captcha.Bounded(b))}
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	mux := http.NewServeMux()
+	mux.Handle("POST /login", captcha.Require(fake, opts...)(ok))
+	mux.Handle("POST /signup", captcha.Require(fake, opts...)(ok))
+	tripBreaker(t, fake) // one breaker: tripped once, open for both routes
+	send := func(path, ticket string) int {
+		r := form(ticket)
+		r.URL.Path = path
+		r.RemoteAddr = "192.0.2.9:5555"
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	steps := []struct {
+		path, ticket string
+		want         int
+	}{
+		{"/login", "unavailable:a", http.StatusOK},
+		{"/signup", "unavailable:a", http.StatusForbidden}, // the same ticket on the other route: replay
+		{"/signup", "unavailable:b", http.StatusOK},
+		{"/login", "unavailable:c", http.StatusForbidden}, // the client's budget of 2 covers both routes
+	}
+	for i, s := range steps {
+		if got := send(s.path, s.ticket); got != s.want {
+			t.Errorf("step %d %s %s: status %d, want %d", i, s.path, s.ticket, got, s.want)
+		}
+	}
+	other := &providertest.Fake{}
+	v, err := captcha.New(other, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := v.Health(); h.State == "open" {
+		t.Errorf("another provider value's Health = %+v, want its own closed breaker", h)
+	}
+}
+
+func TestSecondVerifierWithOtherBreakerSettingsRefused(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	if _, err := captcha.New(fake, captcha.WithLogger(quiet)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := captcha.New(fake, captcha.WithLogger(quiet)); err != nil {
+		t.Errorf("second Verifier with the same settings: %v", err)
+	}
+	_, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithBreaker(captcha.BreakerSettings{ConsecutiveFailures: 2}))
+	if err == nil || !strings.Contains(err.Error(), "BreakerSettings") {
+		t.Errorf("second Verifier with other breaker settings: error = %v, want one naming BreakerSettings", err)
+	}
+}
+
+// TestHealthUnverifiedUntilAnswered: a provider that has never answered since
+// start (a dead endpoint) is told apart from a healthy one and from an open
+// breaker.
+func TestHealthUnverifiedUntilAnswered(t *testing.T) {
+	t.Parallel()
+	fake := &providertest.Fake{}
+	v, err := captcha.New(fake, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := v.Health(); h.State != "unverified" || h.Answered || h.Healthy() {
+		t.Errorf("Health before any call = %+v, want unverified and not healthy", h)
+	}
+	_, _ = v.Verify(form("unavailable:x"))
+	if h := v.Health(); h.State != "unverified" {
+		t.Errorf("Health after one unavailable call = %+v, want unverified", h)
+	}
+	_, _ = v.Verify(form("reject:x"))
+	if h := v.Health(); h.State != "closed" || !h.Answered || !h.Healthy() {
+		t.Errorf("Health after a verdict = %+v, want closed, answered, healthy", h)
+	}
+}
+
+// TestClientGoneClaimStillRecorded: a client that hangs up does not cancel
+// the claim, so its ticket stays spent.
+func TestClientGoneClaimStillRecorded(t *testing.T) {
+	t.Parallel()
+	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = v.Verify(form("pass").WithContext(ctx))
+	if _, err := v.Verify(form("pass")); !errors.Is(err, captcha.ErrReplayed) {
+		t.Errorf("after a hung-up client: error = %v, want ErrReplayed", err)
 	}
 }

@@ -4,11 +4,9 @@
 // or the challenge was issued locally (status 0, failback), a SHA-256 of the
 // challenge it issued and when; the validate step (API2) reads it back.
 //
-//	keys := sessions.NewCookieStore(hashKey, blockKey) // 32 or 64-byte hash key, 32-byte block key
-//	keys.Options.SameSite = http.SameSiteLaxMode
-//	keys.Options.Secure = true // serve over HTTPS
-//	keys.Options.HttpOnly = true
-//	st, err := session.New(keys)
+//	keys, err := session.NewCookieStore(hashKey, blockKey) // 32 or 64-byte hash key, 32-byte block key
+//	if err != nil { ... }
+//	st, err := session.New(keys) // SameSite=Lax, HttpOnly, Secure
 //	if err != nil { ... }
 //	p, err := geetest.NewV3(geetest.V3Config{CaptchaID: id, PrivateKey: key, StatusStore: st})
 //
@@ -20,10 +18,13 @@
 // [sessions.NewFilesystemStore] with a hash key of 32 or 64 random bytes
 // (HMAC-SHA256), optionally followed by a block key of 16, 24 or 32 bytes
 // (AES-128/192/256) to also encrypt the cookie. An unsigned or client-writable
-// store would let an attacker choose failback mode. Keys are rotated by
-// listing the new pair first and the old pair after it:
+// store would let an attacker choose failback mode. gorilla's constructors
+// accept a hash key of any length, and [New] cannot see the key of a store
+// the caller built; [NewCookieStore] checks the lengths and refuses, for
+// example, a 10-byte hash key. Keys are rotated by listing the new pair first
+// and the old pair after it:
 //
-//	sessions.NewCookieStore(newHash, newBlock, oldHash, oldBlock)
+//	session.NewCookieStore(newHash, newBlock, oldHash, oldBlock)
 //
 // Cookies written under the old keys are still read until they expire; new
 // cookies are written under the new keys. A cookie that no configured key
@@ -36,7 +37,7 @@
 // is only ever needed on your own pages, so set SameSite=Lax explicitly on the
 // store's Options, keep Secure on behind HTTPS (turn it off only for plain-HTTP
 // local development, or the browser drops the cookie) and set HttpOnly: no
-// script needs to read it. Keep the session name ([WithName], default
+// script needs to read it. [NewCookieStore] sets all three. Keep the session name ([WithName], default
 // "captcha") for this cookie alone, so the application's own session options
 // and lifetime stay independent of it.
 //

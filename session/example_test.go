@@ -42,3 +42,21 @@ func Example() {
 	fmt.Println(ok, err, got.Online, got.Issued("3cf802e2cde8eb37df37370f496be721"))
 	// Output: true <nil> true true
 }
+
+func ExampleNewCookieStore() {
+	// A 10-byte hash key signs cookies that are cheaper to forge than the
+	// package documents; NewCookieStore refuses it.
+	if _, err := session.NewCookieStore([]byte("short-key!")); err != nil {
+		fmt.Println(err)
+	}
+
+	keys, err := session.NewCookieStore([]byte("0123456789abcdef0123456789abcdef")) // 32 bytes
+	if err != nil {
+		panic(err)
+	}
+	st, err := session.New(keys)
+	fmt.Println(st != nil, err, keys.Options.SameSite == http.SameSiteLaxMode, keys.Options.HttpOnly)
+	// Output:
+	// session: NewCookieStore: hash key 1 (keyPairs[0]) is 10 bytes; it must be 32 or 64
+	// true <nil> true true
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -62,8 +63,14 @@ func WithKey(key string) Option {
 
 // New returns a Store keeping the status in store, which must be signed (see
 // the package documentation). It returns an error if store is nil, and, for
-// the gorilla CookieStore and FilesystemStore, if they have no keys or their
-// keys cannot encode (a missing hash key, a block key of the wrong length).
+// the gorilla CookieStore and FilesystemStore, if they have no keys, if a
+// hash key is not 32 or 64 bytes (securecookie itself signs with a key of any
+// length, a 10-byte one included), or if their keys cannot encode (a block
+// key of the wrong length).
+//
+// For other stores New cannot see the keys: check them where you build the
+// store. [NewCookieStore] builds a checked CookieStore with this cookie's
+// options.
 func New(store sessions.Store, opts ...Option) (*Store, error) {
 	if store == nil {
 		return nil, errors.New("session: New: the sessions.Store is nil")
@@ -84,6 +91,41 @@ func New(store sessions.Store, opts ...Option) (*Store, error) {
 		keyChallenge: c.key + ".challenge",
 		keyIssued:    c.key + ".issued_at",
 	}, nil
+}
+
+// NewCookieStore returns a gorilla CookieStore for [New], signed (and, with
+// block keys, encrypted) with keyPairs, after checking the keys that
+// sessions.NewCookieStore accepts unchecked. keyPairs are as for
+// sessions.NewCookieStore: a hash key and an optional block key, then older
+// pairs for rotation. Every hash key must be 32 or 64 bytes (HMAC-SHA256);
+// every block key must be 16, 24 or 32 bytes (AES-128/192/256) or nil (the
+// cookie is then signed only). The error names the key (by its position in
+// keyPairs, never its bytes) and the problem.
+//
+// The cookie options suit this cookie: Path "/", SameSite=Lax, HttpOnly,
+// Secure, and gorilla's MaxAge of 30 days. Change them on the returned
+// store's Options before calling New; turn Secure off only for plain-HTTP
+// local development, or browsers drop the cookie.
+func NewCookieStore(keyPairs ...[]byte) (*sessions.CookieStore, error) {
+	if len(keyPairs) == 0 {
+		return nil, errors.New("session: NewCookieStore: no keys; a hash key of 32 or 64 bytes is required")
+	}
+	for i, k := range keyPairs {
+		if i%2 == 0 {
+			if n := len(k); n != 32 && n != 64 {
+				return nil, fmt.Errorf("session: NewCookieStore: hash key %d (keyPairs[%d]) is %d bytes; it must be 32 or 64", i/2+1, i, n)
+			}
+			continue
+		}
+		if n := len(k); k != nil && n != 16 && n != 24 && n != 32 {
+			return nil, fmt.Errorf("session: NewCookieStore: block key %d (keyPairs[%d]) is %d bytes; it must be 16, 24 or 32, or nil", i/2+1, i, n)
+		}
+	}
+	cs := sessions.NewCookieStore(keyPairs...)
+	cs.Options.SameSite = http.SameSiteLaxMode
+	cs.Options.HttpOnly = true
+	cs.Options.Secure = true
+	return cs, nil
 }
 
 // invalid returns an error about stored state that cannot be used; it wraps
@@ -251,8 +293,29 @@ func checkCodecs(store sessions.Store) error {
 	if len(codecs) == 0 {
 		return errors.New("session: New: the store has no keys")
 	}
+	for i, c := range codecs {
+		if n, ok := hashKeyLen(c); ok && n != 32 && n != 64 {
+			return fmt.Errorf("session: New: hash key %d of the store is %d bytes; it must be 32 or 64", i+1, n)
+		}
+	}
 	if _, err := securecookie.EncodeMulti("probe", "probe", codecs...); err != nil {
 		return fmt.Errorf("session: New: the store's keys cannot sign: %w", err)
 	}
 	return nil
+}
+
+// hashKeyLen returns the length of a securecookie codec's hash key. The
+// field is unexported, so it is read by reflection; ok is false if a future
+// securecookie names it otherwise (New then skips the length check, not the
+// store).
+func hashKeyLen(c securecookie.Codec) (n int, ok bool) {
+	sc, isSC := c.(*securecookie.SecureCookie)
+	if !isSC || sc == nil {
+		return 0, false
+	}
+	f := reflect.ValueOf(sc).Elem().FieldByName("hashKey")
+	if !f.IsValid() || f.Kind() != reflect.Slice {
+		return 0, false
+	}
+	return f.Len(), true
 }

@@ -22,9 +22,7 @@ func Require(v *captcha.Verifier) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
 			if rctx := chi.RouteContext(ctx); rctx != nil {
-				if res, ok := captcha.FromContext(ctx); !ok || !res.Passed {
-					r = r.WithContext(captcha.ContextWithLogAttrs(ctx, slog.Any("route", (*routePattern)(rctx))))
-				}
+				r = r.WithContext(captcha.ContextWithLogAttrs(ctx, slog.Any("route", (*routePattern)(rctx))))
 			}
 			h.ServeHTTP(w, r)
 		})

@@ -1,6 +1,7 @@
 package chicaptcha_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +71,9 @@ func TestRouteInLog(t *testing.T) {
 			}
 			r := chi.NewRouter()
 			tc.mount(r, chicaptcha.Require(v))
+			for i := range 5 { // open the breaker: only then does failback start
+				postForm(r, tc.path, fmt.Sprintf("ticket=pass:trip-%d", i))
+			}
 			if rec := postForm(r, tc.path, "ticket=pass:1"); rec.Code != http.StatusOK {
 				t.Fatalf("status %d, want 200 (degraded pass)", rec.Code)
 			}

@@ -33,10 +33,6 @@ func Require(v *captcha.Verifier, opts ...Option) echo.MiddlewareFunc {
 				return next(c)
 			}
 			r := c.Request()
-			if res, ok := captcha.FromContext(r.Context()); ok && res.Passed {
-				c.Set(resultKey, res)
-				return next(c)
-			}
 			r = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", c.Path())))
 			res, err := v.Verify(r)
 			if err != nil {

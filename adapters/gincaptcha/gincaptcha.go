@@ -31,11 +31,6 @@ func Require(v *captcha.Verifier, opts ...Option) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		r := c.Request
-		if res, ok := captcha.FromContext(r.Context()); ok && res.Passed {
-			c.Set(resultKey{}, res)
-			c.Next()
-			return
-		}
 		r = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", c.FullPath())))
 		res, err := v.Verify(r)
 		if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 	"io"
 	"net/http"
 	"os"
@@ -93,13 +95,20 @@ func TestTencentScriptLoadError(t *testing.T) {
 	})
 }
 
-// TestGeeTest3Offline makes GeeTest's register step fail, so the page gets
+// TestGeeTest3Offline makes GeeTest's register step fail for a while (five
+// page loads' worth, which open the provider's breaker), so the page gets
 // success 0 and gt.js runs offline; the failback policy lets the login
 // through degraded.
 func TestGeeTest3Offline(t *testing.T) {
 	t.Parallel()
 	app, base := startDemo(t, demo.Config{Provider: demo.GeeTest3})
 	app.Emulators().GeeTest.SetRegisterDown(true)
+	p := app.Provider().(*geetest.V3)
+	for range captcha.DefaultBreakerSettings.ConsecutiveFailures {
+		if ch, err := p.Register(t.Context(), nil); err != nil || ch.Online {
+			t.Fatalf("register with register.php down = (%+v, %v), want an offline challenge", ch, err)
+		}
+	}
 	browser.ExpectPass(t, browser.Tab(t), base, demo.GeeTest3, true)
 }
 

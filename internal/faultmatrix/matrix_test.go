@@ -3,16 +3,19 @@ package faultmatrix_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	captcha "github.com/captchakit/captcha/middleware"
 	"github.com/captchakit/captcha/providers/providertest"
+	"github.com/captchakit/captcha/providers/tencent"
 	"github.com/captchakit/captcha/providers/tencent/tencenttest"
 )
 
@@ -49,11 +52,19 @@ func (o outcome) String() string {
 	return fmt.Sprint(o.status)
 }
 
-// expect is the specification: a slow vendor still answers; throttling and
-// bad credentials fail closed under every policy; everything else is an
-// outage, which the policy decides. GeeTest's validate.php takes no
+// tripAfter is how many failing requests the cells send between the lone
+// failure and the sustained one: enough to open a default breaker (5
+// consecutive unavailable answers, the lone one included).
+const tripAfter = 5
+
+// expect is the specification, for the first request after the fault
+// appears (lone: the breaker is closed) and for one after the fault has
+// lasted (sustained: tripAfter more failures). A slow vendor still answers;
+// throttling and bad credentials fail closed under every policy, however
+// long they last; an unavailable vendor is a 503 until the breaker opens,
+// and only then does the policy decide. GeeTest's validate.php takes no
 // credentials: a captcha ID it does not know gets "false", a rejection.
-func expect(provider string, f providertest.Fault, policy string) outcome {
+func expect(provider string, f providertest.Fault, policy string, sustained bool) outcome {
 	switch f {
 	case providertest.FaultSlow:
 		return outcome{status: http.StatusOK}
@@ -65,17 +76,19 @@ func expect(provider string, f providertest.Fault, policy string) outcome {
 		}
 		return outcome{status: http.StatusInternalServerError}
 	}
-	if policy == "fail-closed" {
+	if !sustained || policy == "fail-closed" {
 		return outcome{status: http.StatusServiceUnavailable}
 	}
 	return outcome{status: http.StatusOK, degraded: true}
 }
 
 // TestFaultMatrix drives every provider × fault × policy cell through a real
-// Verifier against the provider's emulator and prints the whole matrix.
+// Verifier against the provider's emulator, twice per cell: a lone failure
+// with the breaker closed, and the same fault sustained, and prints the
+// whole matrix as "lone / sustained".
 func TestFaultMatrix(t *testing.T) {
 	var mu sync.Mutex
-	got := map[string]outcome{}
+	got := map[string][2]outcome{}
 	t.Run("cells", func(t *testing.T) {
 		for _, rg := range rigs {
 			for _, f := range matrixFaults {
@@ -84,7 +97,10 @@ func TestFaultMatrix(t *testing.T) {
 					t.Run(name, func(t *testing.T) {
 						t.Parallel()
 						r := rg.new(t, f == providertest.FaultConnRefused)
-						req := r.request(t)
+						reqs := make([]*http.Request, tripAfter+2)
+						for i := range reqs {
+							reqs[i] = r.request(t)
+						}
 						if f != providertest.FaultConnRefused {
 							r.inject(f)
 						}
@@ -93,13 +109,19 @@ func TestFaultMatrix(t *testing.T) {
 							opts = append(opts, captcha.WithTimeout(hangDeadline))
 						}
 						v := verifier(t, r.provider, opts...)
-						status, degraded := serve(v, req)
-						o := outcome{status, degraded}
+						lone := serveOutcome(v, reqs[0])
+						for _, req := range reqs[1 : tripAfter+1] {
+							serve(v, req)
+						}
+						sustained := serveOutcome(v, reqs[tripAfter+1])
 						mu.Lock()
-						got[name] = o
+						got[name] = [2]outcome{lone, sustained}
 						mu.Unlock()
-						if want := expect(rg.name, f, pol.name); o != want {
-							t.Errorf("got %v, want %v", o, want)
+						if want := expect(rg.name, f, pol.name, false); lone != want {
+							t.Errorf("lone failure: got %v, want %v", lone, want)
+						}
+						if want := expect(rg.name, f, pol.name, true); sustained != want {
+							t.Errorf("sustained (breaker %s): got %v, want %v", v.Health().State, sustained, want)
 						}
 					})
 				}
@@ -107,9 +129,9 @@ func TestFaultMatrix(t *testing.T) {
 		}
 	})
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-10s %-16s", "provider", "fault")
+	fmt.Fprintf(&b, "\nlone failure (breaker closed) / sustained (breaker open)\n%-10s %-16s", "provider", "fault")
 	for _, pol := range policies {
-		fmt.Fprintf(&b, " %-14s", pol.name)
+		fmt.Fprintf(&b, " %-22s", pol.name)
 	}
 	b.WriteString("\n")
 	names := make([]string, 0, len(rigs))
@@ -121,12 +143,18 @@ func TestFaultMatrix(t *testing.T) {
 		for _, f := range matrixFaults {
 			fmt.Fprintf(&b, "%-10s %-16s", n, f)
 			for _, pol := range policies {
-				fmt.Fprintf(&b, " %-14v", got[n+"/"+f.String()+"/"+pol.name])
+				o := got[n+"/"+f.String()+"/"+pol.name]
+				fmt.Fprintf(&b, " %-22s", o[0].String()+" / "+o[1].String())
 			}
 			b.WriteString("\n")
 		}
 	}
 	t.Log(b.String())
+}
+
+func serveOutcome(v *captcha.Verifier, r *http.Request) outcome {
+	s, d := serve(v, r)
+	return outcome{s, d}
 }
 
 // TestOpenBreakerSparesTheVendor: after the breaker opens, the next 1,000
@@ -221,6 +249,9 @@ func TestTencentDisasterTickets(t *testing.T) {
 		r := tencentRig(t, false)
 		r.inject(providertest.FaultHTTP503)
 		v := verifier(t, r.provider, captcha.WithFailbackPolicy(captcha.FailClosed()))
+		for range 5 { // open the breaker
+			serve(v, r.request(t))
+		}
 		if s, _ := serve(v, request(disaster(tencenttest.DemoAppID, time.Now()), "@abc")); s != http.StatusServiceUnavailable {
 			t.Errorf("status = %d, want 503", s)
 		}
@@ -229,4 +260,168 @@ func TestTencentDisasterTickets(t *testing.T) {
 
 func disaster(appID uint64, at time.Time) string {
 	return "trerror_1001_" + strconv.FormatUint(appID, 10) + "_" + strconv.FormatInt(at.Unix(), 10)
+}
+
+// TestGeetest3RegisterFaults: register.php's faults under each policy. A
+// throttled or refused register hands out no challenge (so no made-up answer
+// can reach any policy); an unavailable one falls back, and its offline
+// tickets reach the policy only once the shared breaker is open. Register
+// goes through that breaker: once open, page loads fall back without calling
+// register.php.
+func TestGeetest3RegisterFaults(t *testing.T) {
+	tests := []struct {
+		fault providertest.Fault
+		// wantRegister is the register endpoint's status.
+		wantRegister int
+	}{
+		{providertest.FaultThrottled, http.StatusServiceUnavailable},
+		{providertest.FaultBadCredentials, http.StatusInternalServerError},
+		{providertest.FaultHTTP500, http.StatusOK},
+		{providertest.FaultConnReset, http.StatusOK},
+	}
+	for _, tt := range tests {
+		for _, pol := range policies {
+			t.Run(tt.fault.String()+"/"+pol.name, func(t *testing.T) {
+				t.Parallel()
+				g := newGeetest3Register(t)
+				v := verifier(t, g.provider, captcha.WithFailbackPolicy(pol.policy))
+				g.srv.Inject(tt.fault)
+				var offline []registered
+				for i := range tripAfter + 1 {
+					reg := g.register(t)
+					if reg.status != tt.wantRegister {
+						t.Fatalf("register %d = %d %q, want %d", i, reg.status, reg.body, tt.wantRegister)
+					}
+					if reg.status == http.StatusOK {
+						if reg.success != 0 {
+							t.Fatalf("register %d under %v = online, want an offline challenge", i, tt.fault)
+						}
+						offline = append(offline, reg)
+					} else if strings.Contains(reg.body, "challenge") || len(reg.cookies) != 0 {
+						t.Fatalf("register %d failed closed but handed out %q with %d cookies", i, reg.body, len(reg.cookies))
+					}
+				}
+				if tt.wantRegister != http.StatusOK {
+					if h := v.Health(); h.State == "open" {
+						t.Errorf("Health = %+v after throttling/refusal, want the breaker closed", h)
+					}
+					return
+				}
+				if h := v.Health(); h.State != "open" {
+					t.Fatalf("Health after %d failed registers = %+v, want open", tripAfter+1, h)
+				}
+				calls := g.srv.Calls()
+				reg := g.register(t)
+				if g.srv.Calls() != calls || reg.success != 0 {
+					t.Errorf("register with the breaker open: %d calls to register.php, success %d; want 0 calls and an offline challenge",
+						g.srv.Calls()-calls, reg.success)
+				}
+				// A made-up answer to an offline challenge, now the breaker is open.
+				reads := g.store.reads.Load()
+				s, degraded := serve(v, reg.login("made-up", "made-up|jordan"))
+				want := expect("geetest3", tt.fault, pol.name, true)
+				if got := (outcome{s, degraded}); got != want {
+					t.Errorf("offline ticket with the breaker open: got %v, want %v", got, want)
+				}
+				if n := g.store.reads.Load() - reads; pol.name != "fail-closed" && n != 1 {
+					t.Errorf("the status cookie was decoded %d times for one request, want once", n)
+				}
+			})
+		}
+	}
+}
+
+// TestGeetest3OfflineTicketBeforeBreakerOpens: register fell back once (a
+// blip), but by validate the breaker is still closed: the offline ticket is a
+// 503 under every policy, never a degraded pass.
+func TestGeetest3OfflineTicketBeforeBreakerOpens(t *testing.T) {
+	for _, pol := range policies {
+		t.Run(pol.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGeetest3Register(t)
+			v := verifier(t, g.provider, captcha.WithFailbackPolicy(pol.policy))
+			g.srv.Inject(providertest.FaultHTTP500)
+			reg := g.register(t)
+			g.srv.Inject(providertest.FaultNone)
+			if reg.status != http.StatusOK || reg.success != 0 {
+				t.Fatalf("register = %d success %d, want an offline challenge", reg.status, reg.success)
+			}
+			if s, d := serve(v, reg.login("made-up", "made-up|jordan")); s != http.StatusServiceUnavailable || d {
+				t.Errorf("offline ticket with the breaker closed: got (%d, degraded %v), want 503", s, d)
+			}
+		})
+	}
+}
+
+// blockBeforeWrite is a transport that never writes a request: it waits for
+// the request's deadline, as a call queued on a starved host does.
+type blockBeforeWrite struct{ calls atomic.Int64 }
+
+func (b *blockBeforeWrite) RoundTrip(r *http.Request) (*http.Response, error) {
+	b.calls.Add(1)
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// TestNotSentNeverOpensFailback: requests that never reach the wire before
+// their deadline (a host starved of CPU, a full connection pool) are not
+// evidence against the vendor. Each is a 503, and however many there are,
+// the breaker stays closed, so no never-minted or forged ticket passes.
+func TestNotSentNeverOpensFailback(t *testing.T) {
+	for _, pol := range policies {
+		t.Run(pol.name, func(t *testing.T) {
+			t.Parallel()
+			rt := &blockBeforeWrite{}
+			p, err := tencent.New(tencent.Config{
+				SecretID: tencenttest.DemoSecretID, SecretKey: tencenttest.DemoSecretKey,
+				AppID: tencenttest.DemoAppID, AppSecretKey: tencenttest.DemoAppSecretKey,
+				Endpoint: "http://127.0.0.1:9", HTTPClient: &http.Client{Transport: rt},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := verifier(t, p, captcha.WithFailbackPolicy(pol.policy), captcha.WithTimeout(20*time.Millisecond))
+			const n = 3 * tripAfter
+			for i := range n {
+				req := formRequest(url.Values{"ticket": {fmt.Sprintf("never-minted-%d", i)}, "randstr": {"@abc"}})
+				if s, d := serve(v, req); s != http.StatusServiceUnavailable || d {
+					t.Fatalf("request %d: got (%d, degraded %v), want 503", i, s, d)
+				}
+			}
+			if h := v.Health(); h.State == "open" || h.Failures != 0 {
+				t.Errorf("Health after %d unsent requests = %+v, want the breaker closed with no failures", n, h)
+			}
+			if rt.calls.Load() != n {
+				t.Errorf("transport saw %d calls, want %d", rt.calls.Load(), n)
+			}
+		})
+	}
+}
+
+// TestPermanentTransportErrorsFailClosed: a provider pointed at an endpoint
+// whose certificate does not verify fails every request closed and loud
+// (500), under FailOpen too, for as long as it lasts; Health says the vendor
+// has never answered instead of "closed".
+func TestPermanentTransportErrorsFailClosed(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	p, err := tencent.New(tencent.Config{
+		SecretID: tencenttest.DemoSecretID, SecretKey: tencenttest.DemoSecretKey,
+		AppID: tencenttest.DemoAppID, AppSecretKey: tencenttest.DemoAppSecretKey,
+		Endpoint: srv.URL, // the test server's certificate is not trusted by the provider's client
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := verifier(t, p, captcha.WithFailbackPolicy(captcha.FailOpen()))
+	for i := range 3 * tripAfter {
+		req := formRequest(url.Values{"ticket": {fmt.Sprintf("t-%d", i)}, "randstr": {"@abc"}})
+		if s, d := serve(v, req); s != http.StatusInternalServerError || d {
+			t.Fatalf("request %d: got (%d, degraded %v), want 500", i, s, d)
+		}
+	}
+	if h := v.Health(); h.State != "unverified" || h.Answered {
+		t.Errorf("Health = %+v, want unverified: the vendor never answered", h)
+	}
 }

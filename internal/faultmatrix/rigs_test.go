@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -214,4 +215,79 @@ func verifier(t testing.TB, p captcha.Provider, opts ...captcha.Option) *captcha
 		t.Fatal(err)
 	}
 	return v
+}
+
+// geetest3Register is a GeeTest v3 provider whose register step runs against
+// the emulator through RegisterHandler, faults included.
+type geetest3Register struct {
+	srv      *geetesttest.Server
+	provider *geetest.V3
+	store    *countingStore
+}
+
+// countingStore counts how often the signed status cookie is decoded.
+type countingStore struct {
+	captcha.StatusStore
+	reads atomic.Int64
+}
+
+func (c *countingStore) ServerStatus(r *http.Request) (captcha.ServerStatus, bool, error) {
+	c.reads.Add(1)
+	return c.StatusStore.ServerStatus(r)
+}
+
+func newGeetest3Register(t testing.TB) geetest3Register {
+	srv := geetesttest.NewServer(t, geetesttest.Config{})
+	st, err := session.New(sessions.NewCookieStore([]byte("fault-matrix-hash-key-32-bytes!!")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{StatusStore: st}
+	p, err := geetest.NewV3(geetest.V3Config{
+		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
+		StatusStore: cs, APIBase: srv.URL, Timeout: providerTimeout, Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return geetest3Register{srv: srv, provider: p, store: cs}
+}
+
+// registered is one page load's register reply.
+type registered struct {
+	status    int
+	body      string
+	success   int
+	challenge string
+	cookies   []*http.Cookie
+}
+
+func (g geetest3Register) register(t testing.TB) registered {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	geetest.RegisterHandler(g.provider).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/register", nil))
+	reg := registered{status: rec.Code, body: rec.Body.String(), cookies: rec.Result().Cookies()}
+	if rec.Code == http.StatusOK {
+		var b struct {
+			Success   int    `json:"success"`
+			Challenge string `json:"challenge"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+			t.Fatalf("register body %q: %v", rec.Body.String(), err)
+		}
+		reg.success, reg.challenge = b.Success, b.Challenge
+	}
+	return reg
+}
+
+// login is the page's validate request for the registered challenge, with the
+// session cookie register set.
+func (reg registered) login(validate, seccode string) *http.Request {
+	r := formRequest(url.Values{
+		"geetest_challenge": {reg.challenge}, "geetest_validate": {validate}, "geetest_seccode": {seccode},
+	})
+	for _, c := range reg.cookies {
+		r.AddCookie(c)
+	}
+	return r
 }

@@ -7,14 +7,19 @@ package vendorhttp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	captcha "github.com/captchakit/captcha/middleware"
@@ -107,11 +112,22 @@ func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context
 // Do sends req with c and reads the reply into a pooled buffer under MaxBody,
 // always closing the body. It returns the status and the buffer, which the
 // caller gives back with PutBuffer. A transport or read error (a reply over the
-// cap included) comes back classified as captcha.ErrUnavailable, with no
-// buffer.
+// cap included) comes back classified by [Transport], with no buffer.
+//
+// Do watches the call with an httptrace.ClientTrace: a request whose deadline
+// passed before it was written and before a connection to the vendor was even
+// attempted (it queued for a pooled connection, a DNS answer, or CPU on a
+// starved host) is marked captcha.ErrNotSent, so it does not count against
+// the vendor's health.
 func Do(c *http.Client, provider string, req *http.Request) (status int, body *bytes.Buffer, err error) {
+	var w wire
+	ctx := req.Context()
+	req = req.WithContext(httptrace.WithClientTrace(ctx, w.trace()))
 	resp, err := c.Do(req)
 	if err != nil {
+		if ctx.Err() != nil && !w.reached() {
+			return 0, nil, Fail(provider, captcha.ErrUnavailable, "not-sent", fmt.Errorf("%w: %w", captcha.ErrNotSent, ctx.Err()))
+		}
 		return 0, nil, Transport(provider, err)
 	}
 	buf := Buffer()
@@ -121,6 +137,24 @@ func Do(c *http.Client, provider string, req *http.Request) (status int, body *b
 	}
 	return resp.StatusCode, buf, nil
 }
+
+// wire records how far a request got towards the vendor.
+type wire struct {
+	connecting atomic.Bool // a connection to the vendor was attempted
+	wrote      atomic.Bool // the whole request was written
+}
+
+func (w *wire) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		ConnectStart: func(string, string) { w.connecting.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { w.wrote.Store(true) },
+	}
+}
+
+// reached reports whether the vendor could have seen anything of the
+// request: a connection was attempted, or the request was written on a
+// pooled one.
+func (w *wire) reached() bool { return w.connecting.Load() || w.wrote.Load() }
 
 // Fail returns a *captcha.VerifyError of class for provider, with cause
 // appended to the message after removing anything that could carry a secret
@@ -151,14 +185,46 @@ type opError struct {
 func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
-// Transport classifies an error from http.Client.Do (or from reading a reply)
-// as captcha.ErrUnavailable: timeouts, refused or reset connections, and a
-// done context all mean the vendor could not be asked.
+// Transport classifies an error from http.Client.Do (or from reading a
+// reply). Permanent errors are captcha.ErrMisconfigured: they will not heal
+// by waiting, so they must be loud and must never lead to failback (the same
+// line go-retryablehttp draws): a certificate that does not verify (code
+// "tls"), a host that does not exist ("dns"), an unsupported URL scheme
+// ("scheme"). Everything else (timeouts, refused or reset connections, a done
+// context) means the vendor could not be asked: captcha.ErrUnavailable.
 func Transport(provider string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case permanentTLS(err):
+		return Fail(provider, captcha.ErrMisconfigured, "tls", err)
+	case noSuchHost(err):
+		return Fail(provider, captcha.ErrMisconfigured, "dns", err)
+	case strings.Contains(err.Error(), "unsupported protocol scheme"):
+		// net/http's error for it is an unexported string type.
+		return Fail(provider, captcha.ErrMisconfigured, "scheme", err)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return Fail(provider, captcha.ErrUnavailable, "timeout", err)
 	}
 	return Fail(provider, captcha.ErrUnavailable, "transport", err)
+}
+
+func permanentTLS(err error) bool {
+	var (
+		verr *tls.CertificateVerificationError
+		uerr x509.UnknownAuthorityError
+		herr x509.HostnameError
+		cerr x509.CertificateInvalidError
+		rerr tls.RecordHeaderError // the endpoint does not speak TLS
+	)
+	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) ||
+		errors.As(err, &cerr) || errors.As(err, &rerr) ||
+		// net/http turns a RecordHeaderError from a plain-HTTP peer into this
+		// unexported error.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+}
+
+func noSuchHost(err error) bool {
+	var derr *net.DNSError
+	return errors.As(err, &derr) && derr.IsNotFound
 }
 
 // Status classifies a non-2xx reply that carried no vendor error envelope:

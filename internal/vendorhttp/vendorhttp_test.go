@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -101,5 +103,86 @@ func TestWithTimeout(t *testing.T) {
 			t.Errorf("%s: WithTimeout deadline = %v (set %v), want within %v", name, time.Until(dl), ok, d)
 		}
 		stop()
+	}
+}
+
+// blockBeforeWrite is a transport that never writes the request: it waits
+// for the request's context, as a call queued behind a starved host or an
+// exhausted connection pool does.
+type blockBeforeWrite struct{}
+
+func (blockBeforeWrite) RoundTrip(r *http.Request) (*http.Response, error) {
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// TestDoNotSentIsNotTheVendorsFault: a request that never reached the wire
+// before its deadline is marked ErrNotSent (still unavailable, but no
+// evidence against the vendor); one the vendor saw and never answered is not.
+func TestDoNotSentIsNotTheVendorsFault(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:9/x", strings.NewReader("a=b"))
+	_, _, err := vendorhttp.Do(&http.Client{Transport: blockBeforeWrite{}}, "x", req)
+	if !errors.Is(err, captcha.ErrUnavailable) || !errors.Is(err, captcha.ErrNotSent) {
+		t.Errorf("blocked before writing: error = %v, want ErrUnavailable and ErrNotSent", err)
+	}
+
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	defer hung.Close()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	req, _ = http.NewRequestWithContext(ctx2, http.MethodPost, hung.URL, strings.NewReader("a=b"))
+	_, _, err = vendorhttp.Do(hung.Client(), "x", req)
+	if !errors.Is(err, captcha.ErrUnavailable) || errors.Is(err, captcha.ErrNotSent) {
+		t.Errorf("written, never answered: error = %v, want ErrUnavailable without ErrNotSent", err)
+	}
+}
+
+// TestTransportPermanentErrorsAreMisconfiguration: a certificate that does
+// not verify, a host that does not exist and an unsupported scheme will not
+// heal by waiting; they must be loud and never lead to failback.
+func TestTransportPermanentErrorsAreMisconfiguration(t *testing.T) {
+	t.Parallel()
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(tlsSrv.Close)
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	noHost := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+		return nil, &net.DNSError{Err: "no such host", Name: "api.example.invalid", IsNotFound: true}
+	}}}
+	tests := []struct {
+		name   string
+		client *http.Client
+		url    string
+		code   string
+	}{
+		{"untrusted certificate", &http.Client{}, tlsSrv.URL, "tls"},
+		{"endpoint does not speak TLS", &http.Client{}, "https://" + plain.Listener.Addr().String(), "tls"},
+		{"no such host", noHost, "http://api.example.invalid/", "dns"},
+		{"unsupported scheme", &http.Client{}, "ftp://127.0.0.1/", "scheme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, tt.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = vendorhttp.Do(tt.client, "x", req)
+			var ve *captcha.VerifyError
+			if !errors.Is(err, captcha.ErrMisconfigured) || !errors.As(err, &ve) || ve.Code != tt.code {
+				t.Errorf("error = %v, want ErrMisconfigured with code %q", err, tt.code)
+			}
+			if errors.Is(err, captcha.ErrUnavailable) {
+				t.Errorf("error = %v also wraps ErrUnavailable", err)
+			}
+		})
 	}
 }

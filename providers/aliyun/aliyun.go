@@ -36,9 +36,16 @@ const (
 	RegionSGP = "sgp" // outside the mainland: captcha.ap-southeast-1.aliyuncs.com
 )
 
-// MaxParamLen bounds the captchaVerifyParam length CheckFailback accepts.
-// Real values are a few hundred bytes to a few KiB.
+// MaxParamLen bounds the captchaVerifyParam length, in bytes, that Verify
+// sends to Alibaba and CheckFailback accepts. Real values are a few hundred
+// bytes to a few KiB; a longer one is rejected locally (CodeParamTooLong)
+// without a call, so that a client cannot make the gateway refuse our
+// request at will.
 const MaxParamLen = 8 << 10
+
+// CodeParamTooLong is the Result.Code of a captchaVerifyParam that Verify
+// rejects locally, without a call, for being longer than MaxParamLen.
+const CodeParamTooLong = "param-too-long"
 
 // Config configures a Provider. AccessKeyID, AccessKeySecret and SceneID are
 // required; everything else has a default.
@@ -211,15 +218,20 @@ func (p *Provider) TicketID(t captcha.Ticket) string { return t.Values[p.field] 
 // Verify calls VerifyIntelligentCaptcha with the ticket's captchaVerifyParam
 // and the configured scene. A T-code verdict passes; an F-code verdict is
 // Result{Passed: false} with a nil error; see the package documentation for
-// how gateway errors map to captcha.ErrUnavailable, ErrThrottled and
-// ErrMisconfigured.
+// how gateway errors map to rejections, captcha.ErrUnavailable, ErrThrottled
+// and ErrMisconfigured. A captchaVerifyParam longer than MaxParamLen is
+// rejected with Code CodeParamTooLong without a call.
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
+	param := t.Values[p.field]
+	if len(param) > MaxParamLen {
+		return captcha.Result{Provider: Name, Code: CodeParamTooLong, At: time.Now()}, nil
+	}
 	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
 	defer cancel()
 
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	req, err := p.newRequest(ctx, t.Values[p.field], time.Now(), nonce)
+	req, err := p.newRequest(ctx, param, time.Now(), nonce)
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrMisconfigured, "request", err)
 	}

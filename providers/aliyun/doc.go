@@ -25,12 +25,22 @@
 //   - Result.VerifyResult true with a T-code (T001, T005, T006): Passed, the
 //     code in Result.Code.
 //   - VerifyResult false: Passed false with the F-code and a nil error.
+//   - A captchaVerifyParam longer than MaxParamLen (8 KiB): Passed false with
+//     Code CodeParamTooLong and a nil error, decided here without a call. The
+//     value may arrive outside the core's body cap (in a header), and the
+//     gateway's refusal of it must not be the client's lever.
+//   - Gateway InvalidParameter* codes and HTTP 413, whatever the code: Passed
+//     false with the gateway code (or "http-413") and a nil error. The client
+//     chooses the only parameter whose content varies (the scene ID comes from
+//     Config and is checked in New), so such a refusal is about its value: a
+//     rejection, never an outage that could open failback nor a
+//     misconfiguration logged at ERROR level.
 //   - Gateway Throttling, Throttling.User, Throttling.Api: captcha.ErrThrottled.
 //   - InvalidAccessKeyId.*, SignatureDoesNotMatch, IncompleteSignature,
-//     InvalidTimeStamp.*, SignatureNonceUsed, Forbidden.*, Missing*,
-//     InvalidParameter* and any other 4xx code: captcha.ErrMisconfigured.
-//     SignatureNonceUsed cannot be an outage (every request has a fresh
-//     128-bit random nonce), so it fails closed rather than opening failback.
+//     InvalidTimeStamp.*, SignatureNonceUsed, Forbidden.*, Missing* and any
+//     other 4xx code: captcha.ErrMisconfigured. SignatureNonceUsed cannot be
+//     an outage (every request has a fresh 128-bit random nonce), so it fails
+//     closed rather than opening failback.
 //   - InternalError, ServiceUnavailable, 5xx, timeouts, connection errors,
 //     undecodable replies and 200 replies without a verdict:
 //     captcha.ErrUnavailable.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/captchakit/captcha/internal/vendorhttp"
@@ -68,12 +69,20 @@ var errNoVerdict = errors.New("reply carries no verdict")
 // false. It passes only if VerifyResult is true and VerifyCode is a T-code;
 // anything else with a verdict is a rejection carrying the code. Replies
 // without a verdict are classified by their gateway Code, or by HTTP status
-// when there is none.
+// when there is none; an InvalidParameter code or an HTTP 413 is a rejection
+// (see clientCaused).
 func interpret(status int, body []byte) (captcha.Result, error) {
 	r, err := decodeReply(body)
 	if status != http.StatusOK {
-		if err == nil && r.Code != "" {
-			return captcha.Result{}, classify(r.Code, status)
+		code := ""
+		if err == nil {
+			code = r.Code
+		}
+		switch {
+		case clientCaused(code, status):
+			return refused(code, status, r.RequestID), nil
+		case code != "":
+			return captcha.Result{}, classify(code, status)
 		}
 		return captcha.Result{}, vendorhttp.Status(Name, status)
 	}
@@ -91,9 +100,33 @@ func interpret(status int, body []byte) (captcha.Result, error) {
 		}, nil
 	}
 	if r.Code != "" && r.Code != "Success" {
+		if clientCaused(r.Code, status) {
+			return refused(r.Code, status, r.RequestID), nil
+		}
 		return captcha.Result{}, classify(r.Code, status)
 	}
 	return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrUnavailable, "decode", errNoVerdict)
+}
+
+// clientCaused reports whether a gateway refusal is about the value the
+// client sent rather than about us or the vendor: an InvalidParameter code
+// (captchaVerifyParam is the only parameter whose content the client
+// chooses; the scene ID is validated in New) or an HTTP 413 (the parameter
+// is too large for the gateway). Such a refusal is a rejection: it must not
+// be an outage, which could open failback, nor a misconfiguration, which is
+// logged loudly, since a client can cause it at will.
+func clientCaused(code string, status int) bool {
+	return status == http.StatusRequestEntityTooLarge || strings.HasPrefix(code, "InvalidParameter")
+}
+
+// refused is the rejection for a client-caused gateway refusal: Code is the
+// gateway code, or "http-413" when the reply carried none.
+func refused(code string, status int, requestID string) captcha.Result {
+	code = safeCode(code)
+	if code == "" {
+		code = "http-" + strconv.Itoa(status)
+	}
+	return captcha.Result{Provider: Name, Code: code, RequestID: safeCode(requestID)}
 }
 
 // misconfigured lists the gateway code prefixes that mean our credentials,
@@ -111,7 +144,6 @@ var misconfigured = []string{
 	"SignatureNonceUsed",
 	"Forbidden",
 	"Missing",
-	"InvalidParameter",
 	"InvalidApi",
 	"InvalidVersion",
 	"InvalidSecurityToken",

@@ -8,11 +8,18 @@
 // initGeetest fetches: it asks GeeTest's register.php for a challenge, hashes
 // it with the private key (md5, sha256 or hmac-sha256), records in the
 // client's session whether GeeTest answered (status 1) or the challenge was
-// made locally because it did not (status 0, failback), and only then writes
-// {"success":1|0,"gt":...,"challenge":...,"new_captcha":true}:
+// made locally because GeeTest was unavailable (status 0, failback), and only
+// then writes {"success":1|0,"gt":...,"challenge":...,"new_captcha":true}.
+// Register goes through the provider's circuit breaker (captcha.Guard), the
+// one every Verifier on p shares: its failures count toward opening it, and
+// while it is open register falls back at once instead of waiting out a
+// timeout on every page load. A throttled register (429) or one GeeTest
+// refuses (no challenge for the captcha ID, a WAF's 4xx) hands out no
+// challenge: the endpoint answers 503 or 500, and the line is logged at most
+// once a minute.
 //
-//	keys := sessions.NewCookieStore(hashKey) // signed; see package session
-//	keys.Options.SameSite = http.SameSiteLaxMode
+//	keys, err := session.NewCookieStore(hashKey) // signed, SameSite=Lax; see package session
+//	if err != nil { ... }
 //	st, _ := session.New(keys)
 //	p, err := geetest.NewV3(geetest.V3Config{CaptchaID: id, PrivateKey: key, StatusStore: st})
 //	if err != nil { ... }
@@ -26,8 +33,10 @@
 // captcha.ErrNoServerStatus without asking GeeTest. With status 1 it asks
 // validate.php and passes only when GeeTest answers md5(seccode). With
 // status 0 it asks nobody and returns an error wrapping captcha.ErrUnavailable
-// and captcha.ErrOfflineTicket: the core's failback policy decides, after
-// [V3.CheckFailback] has vetted the ticket against the session. A failback
+// and captcha.ErrOfflineTicket. The core's failback policy then decides if
+// the breaker is open, after [V3.CheckFailback] has vetted the ticket against
+// the session; if the breaker has closed again meanwhile, the request gets a
+// 503 and the page registers anew. A failback
 // ticket is never accepted for merely being non-empty, as GeeTest's SDKs do.
 //
 // The status lives in a session the server signs, so a client cannot choose
@@ -44,14 +53,23 @@
 // [V4.Verify] posts lot_number, captcha_output, pass_token and gen_time with
 // sign_token = HMAC-SHA256(captcha_key, lot_number) to /validate and passes
 // on result "success". See [V4] for how error replies map onto the core's
-// error classes. GeeTest's own demos let requests through whenever the call
+// error classes. Replies the client's own values can cause are rejections,
+// never outages: -50002 (param decrypt error, a captcha_output that does not
+// decrypt) has Code "-50002", and a JSON reply without a verdict (no status,
+// or no result) has Code "no-verdict". Only GeeTest's runtime error (-50000),
+// transport failures, 5xx and bodies that are not JSON objects can lead to
+// failback. GeeTest's own demos let requests through whenever the call
 // fails; this package never does, and leaves that to the core's failback
 // policy, which sees [V4.CheckFailback]'s shape check first.
 //
 // # Transport
 //
-// Both providers use internal/vendorhttp: pooled keep-alive connections, a
-// per-call deadline (2 s by default), bodies read under a cap, and errors that
-// never carry keys or ticket values. package geetesttest emulates both APIs
-// for tests and offline demos.
+// Both providers reach GeeTest over HTTPS by default ([DefaultV3APIBase],
+// [DefaultV4APIBase]). GeeTest's SDKs and demos use plain HTTP, on which
+// anyone on the path could answer validate.php's md5(seccode) or v4's
+// "success" themselves; plain HTTP is used only when an APIBase says so, as
+// for the emulator. Both use internal/vendorhttp: pooled keep-alive
+// connections, a per-call deadline (2 s by default), bodies read under a cap,
+// and errors that never carry keys or ticket values. package geetesttest
+// emulates both APIs for tests and offline demos.
 package geetest

@@ -1,6 +1,7 @@
 package geetest_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -226,12 +227,44 @@ func TestFlowFailback(t *testing.T) {
 	}
 }
 
+// TestFlowRegisterThrottledOrRefusedGivesNoChallenge: register.php
+// throttling us, or refusing the captcha ID, while GeeTest is up must not hand
+// out an offline challenge (whose made-up answer would reach the failback
+// policy): the register endpoint fails closed with no challenge and no
+// status cookie.
+func TestFlowRegisterThrottledOrRefusedGivesNoChallenge(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fault providertest.Fault
+		want  int
+	}{
+		{providertest.FaultThrottled, http.StatusServiceUnavailable},
+		{providertest.FaultBadCredentials, http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, geetest.V3Config{})
+			a.srv.Inject(tt.fault)
+			resp, err := a.browser().c.Get(a.url + "/register")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.want || bytes.Contains(body, []byte("challenge")) || len(resp.Cookies()) != 0 {
+				t.Errorf("GET /register = %d %q with %d cookies, want %d, no challenge and no cookie",
+					resp.StatusCode, body, len(resp.Cookies()), tt.want)
+			}
+		})
+	}
+}
+
 func TestFlowRegisterFaultsFallBack(t *testing.T) {
 	t.Parallel()
 	faults := []providertest.Fault{
 		providertest.FaultHTTP500, providertest.FaultHTTP503, providertest.FaultInternalError,
-		providertest.FaultThrottled, providertest.FaultBadCredentials, providertest.FaultMalformedJSON,
-		providertest.FaultConnReset, providertest.FaultHang,
+		providertest.FaultMalformedJSON, providertest.FaultConnReset, providertest.FaultHang,
 	}
 	for _, f := range faults {
 		t.Run(f.String(), func(t *testing.T) {

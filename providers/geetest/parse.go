@@ -21,17 +21,23 @@ type registerReply struct {
 	Challenge string `json:"challenge"`
 }
 
+// errRegisterRefused is register.php answering without a challenge: GeeTest
+// is up and refused the captcha ID (the SDKs lump it with "down").
+var errRegisterRefused = errors.New("register refused the captcha ID")
+
 // parseRegister returns the origin challenge from a register.php body, or an
-// error when GeeTest gave none usable: bad JSON, a missing, empty or "0"
-// challenge, or one that is not 32 lowercase alphanumerics. Any error means
-// failback.
+// error when GeeTest gave none usable: errRegisterRefused for a missing or
+// empty challenge, another error for bad JSON, the "0" GeeTest answers while
+// it is down, or a challenge that is not 32 lowercase alphanumerics.
 func parseRegister(body []byte) (string, error) {
 	var r registerReply
 	if err := json.Unmarshal(body, &r); err != nil {
 		return "", errBadReply
 	}
 	switch {
-	case r.Challenge == "" || r.Challenge == "0":
+	case r.Challenge == "":
+		return "", errRegisterRefused
+	case r.Challenge == "0":
 		return "", errors.New("no challenge")
 	case !isLowerAlnum(r.Challenge, 32):
 		return "", errors.New("malformed challenge")
@@ -91,27 +97,30 @@ func (c *v4Code) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// parseV4 decodes a v4 /validate body. It fails on bad JSON and on a body
-// that is neither a verdict nor an error (missing status, a verdict without
-// result, an error without code).
+// parseV4 decodes a v4 /validate body. It fails (errBadReply) only when the
+// body is not a JSON object of the expected field types: that is a broken
+// answer from something in the path, an outage sign. An object that lacks
+// the verdict fields decodes; interpretV4 rejects it, since what the client
+// sent may have caused it.
 func parseV4(body []byte) (v4Reply, error) {
 	var r v4Reply
-	if err := json.Unmarshal(body, &r); err != nil {
-		return v4Reply{}, errBadReply
-	}
-	switch r.Status {
-	case "success":
-		if r.Result == "" {
-			return v4Reply{}, errBadReply
-		}
-	case "error":
-		if r.Code == "" {
-			return v4Reply{}, errBadReply
-		}
-	default:
+	if !isObject(body) || json.Unmarshal(body, &r) != nil {
 		return v4Reply{}, errBadReply
 	}
 	return r, nil
+}
+
+// isObject reports whether body, after leading JSON white space, starts an
+// object, so that null, arrays and scalars are not taken for an empty reply.
+func isObject(body []byte) bool {
+	for _, c := range body {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '{'
+	}
+	return false
 }
 
 // isLowerAlnum reports whether s is n characters of [0-9a-z].

@@ -96,13 +96,18 @@ func TestV4Replies(t *testing.T) {
 		{"fail without reason reject", 200, `{"status":"success","result":"fail"}`, false, "fail", nil},
 		{"runtime error unavailable", 200, `{"status":"error","code":"-50000","msg":"runtime error"}`, false, "-50000", captcha.ErrUnavailable},
 		{"numeric runtime code unavailable", 200, `{"status":"error","code":-50000,"msg":"runtime error"}`, false, "-50000", captcha.ErrUnavailable},
-		{"decrypt error unavailable", 200, `{"status":"error","code":"-50002","msg":"param decrypt error"}`, false, "-50002", captcha.ErrUnavailable},
+		{"decrypt error reject", 200, `{"status":"error","code":"-50002","msg":"param decrypt error"}`, false, "-50002", nil},
 		{"captcha_id missing misconfigured", 200, `{"status":"error","code":"-50101"}`, false, "-50101", captcha.ErrMisconfigured},
 		{"captcha_id unknown misconfigured", 200, `{"status":"error","code":"-50103"}`, false, "-50103", captcha.ErrMisconfigured},
 		{"captcha_id paused misconfigured", 200, `{"status":"error","code":"-50105"}`, false, "-50105", captcha.ErrMisconfigured},
-		{"no result unavailable", 200, `{"status":"success"}`, false, "bad-reply", captcha.ErrUnavailable},
-		{"no status unavailable", 200, `{"result":"success"}`, false, "bad-reply", captcha.ErrUnavailable},
-		{"error without code unavailable", 200, `{"status":"error"}`, false, "bad-reply", captcha.ErrUnavailable},
+		{"no result reject", 200, `{"status":"success"}`, false, "no-verdict", nil},
+		{"no status reject", 200, `{"result":"success"}`, false, "no-verdict", nil},
+		{"empty object reject", 200, `{}`, false, "no-verdict", nil},
+		{"undocumented status reject", 200, `{"status":"pending","result":"success"}`, false, "no-verdict", nil},
+		{"error without code reject", 200, `{"status":"error"}`, false, "no-verdict", nil},
+		{"JSON null unavailable", 200, `null`, false, "bad-reply", captcha.ErrUnavailable},
+		{"JSON array unavailable", 200, `[{"status":"success","result":"success"}]`, false, "bad-reply", captcha.ErrUnavailable},
+		{"wrong field type unavailable", 200, `{"status":"success","result":true}`, false, "bad-reply", captcha.ErrUnavailable},
 		{"truncated unavailable", 200, `{"status":"success","result":"succ`, false, "bad-reply", captcha.ErrUnavailable},
 		{"html 502 unavailable", 502, `<html>bad gateway</html>`, false, "http-502", captcha.ErrUnavailable},
 		{"success body on 500 unavailable", 500, fixture(t, "v4_success.json"), false, "http-500", captcha.ErrUnavailable},
@@ -295,9 +300,9 @@ func TestRegisterG1(t *testing.T) {
 			})
 			r := httptest.NewRequest(http.MethodGet, "/register", nil)
 			r.RemoteAddr = "198.51.100.7:4242"
-			ch := p.Register(t.Context(), r)
-			if !ch.Online || ch.Challenge != tt.want || ch.Cause != nil {
-				t.Errorf("Register = %+v, want online with challenge %s", ch, tt.want)
+			ch, err := p.Register(t.Context(), r)
+			if err != nil || !ch.Online || ch.Challenge != tt.want || ch.Cause != nil {
+				t.Errorf("Register = (%+v, %v), want online with challenge %s", ch, err, tt.want)
 			}
 			method, path, q, _ := rp.last()
 			want := url.Values{
@@ -319,7 +324,6 @@ func TestRegisterFailback(t *testing.T) {
 		body   string
 	}{
 		{"challenge 0", 200, fixture(t, "v3_register_down.json")},
-		{"empty challenge", 200, `{"challenge":""}`},
 		{"malformed challenge", 200, `{"challenge":"../../etc"}`},
 		{"bad json", 200, `{"challenge":`},
 		{"raw body", 200, `916e3a63fd4029a600fe5be03d6aa9aa`},
@@ -330,12 +334,42 @@ func TestRegisterFailback(t *testing.T) {
 			t.Parallel()
 			_, base := newReplay(t, tt.status, tt.body)
 			p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), APIBase: base})
-			ch := p.Register(t.Context(), nil)
-			if ch.Online || len(ch.Challenge) != 32 || !errors.Is(ch.Cause, captcha.ErrUnavailable) {
-				t.Errorf("Register = %+v, want failback with a local challenge and an ErrUnavailable cause", ch)
+			ch, err := p.Register(t.Context(), nil)
+			if err != nil || ch.Online || len(ch.Challenge) != 32 || !errors.Is(ch.Cause, captcha.ErrUnavailable) {
+				t.Errorf("Register = (%+v, %v), want failback with a local challenge and an ErrUnavailable cause", ch, err)
 			}
 			if strings.Contains(ch.Cause.Error(), "e4e298788aa8c768397639deb9b249a9") {
 				t.Errorf("Cause %q contains the private key", ch.Cause)
+			}
+		})
+	}
+}
+
+// TestRegisterThrottledOrRefusedFailsClosed covers the attack of making
+// register hand out an offline challenge while GeeTest is up (throttled, the
+// captcha ID refused, a WAF's 4xx): a made-up answer to it would reach the
+// failback policy. Register must give no challenge and a closed-failing error.
+func TestRegisterThrottledOrRefusedFailsClosed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   error
+	}{
+		{"throttled 429", 429, `{"error":"too many"}`, captcha.ErrThrottled},
+		{"captcha id refused", 200, `{"challenge":""}`, captcha.ErrMisconfigured},
+		{"no challenge field", 200, `{}`, captcha.ErrMisconfigured},
+		{"waf 403", 403, `<html>blocked</html>`, captcha.ErrMisconfigured},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, base := newReplay(t, tt.status, tt.body)
+			p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), APIBase: base})
+			ch, err := p.Register(t.Context(), nil)
+			if !errors.Is(err, tt.want) || ch.Challenge != "" {
+				t.Errorf("Register = (%+v, %v), want no challenge and an error wrapping %v", ch, err, tt.want)
 			}
 		})
 	}

@@ -11,9 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/captchakit/captcha/internal/vendorhttp"
@@ -36,9 +38,10 @@ const (
 
 // Default endpoints and limits.
 const (
-	// DefaultV3APIBase is GeeTest v3's API host (register.php, validate.php).
-	// The official SDKs use plain HTTP; HTTPS works too.
-	DefaultV3APIBase = "http://api.geetest.com"
+	// DefaultV3APIBase is GeeTest v3's API host (register.php, validate.php),
+	// over HTTPS (the official SDKs use plain HTTP, whose md5(seccode) answer
+	// anyone on the path could forge); plain HTTP only by an explicit APIBase.
+	DefaultV3APIBase = "https://api.geetest.com"
 	// DefaultChallengeMaxAge is how long a v3 challenge stays valid: GeeTest
 	// documents ten minutes.
 	DefaultChallengeMaxAge = 10 * time.Minute
@@ -95,6 +98,9 @@ type V3Config struct {
 	// step (Verify sends Ticket.ClientIP). Default: the host of r.RemoteAddr.
 	// WARNING: derive it from forwarding headers only behind proxies you trust.
 	ClientIP func(r *http.Request) string
+	// Logger receives RegisterHandler's line when register falls back to
+	// failback mode (at most one a minute). Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // V3 is the GeeTest v3 provider: [RegisterHandler] performs API1 (register)
@@ -125,6 +131,8 @@ type V3 struct {
 	validateURL  string
 	validateTail string // "&captchaid=...&json_format=1&sdk=..."
 	now          func() time.Time
+	logger       *slog.Logger
+	lastFallback atomic.Int64 // unix nanos of the last fallback log line
 }
 
 var (
@@ -183,6 +191,9 @@ func NewV3(cfg V3Config) (*V3, error) {
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = captcha.RemoteAddrIP
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	id := url.QueryEscape(cfg.CaptchaID)
 	return &V3{
 		id:           cfg.CaptchaID,
@@ -199,6 +210,7 @@ func NewV3(cfg V3Config) (*V3, error) {
 		validateURL:  base + "/validate.php",
 		validateTail: "&captchaid=" + id + "&json_format=1&sdk=" + url.QueryEscape(SDK),
 		now:          time.Now,
+		logger:       cfg.Logger,
 	}, nil
 }
 
@@ -441,27 +453,43 @@ type Challenge struct {
 	Challenge string
 	// Cause says why register fell back (a *captcha.VerifyError wrapping
 	// captcha.ErrUnavailable, with no secrets in its message); nil when
-	// Online. Log it; do not show it to clients.
+	// Online. RegisterHandler logs it; do not show it to clients.
 	Cause error
 }
 
 // Register performs API1: it asks register.php for a challenge and hashes it
-// per DigestMod. On a timeout, a transport error, a non-200 reply, bad JSON,
-// or a missing, empty, "0" or malformed challenge it falls back to a local
-// challenge from crypto/rand. It never fails; [RegisterHandler] records the
-// outcome. r supplies user_id and ip_address and may be nil.
+// per DigestMod. The call goes through the provider's circuit breaker (see
+// captcha.Guard), shared with every Verifier built on p.
+//
+// It falls back to a local challenge from crypto/rand (Online false, Cause
+// set) only when GeeTest is unavailable: the breaker is open, or the call
+// timed out, failed to connect, got a 5xx, an undecodable reply, GeeTest's
+// "0", or a malformed challenge. When GeeTest is throttling us (429), refuses
+// the captcha ID (an empty challenge) or something between answers another
+// 4xx, it returns an error wrapping captcha.ErrThrottled or
+// captcha.ErrMisconfigured and no challenge: an offline challenge would let
+// a made-up answer reach the failback policy while GeeTest is up. r supplies
+// user_id and ip_address and may be nil.
 //
 // Only ctx's values are used: its cancellation and deadline are ignored and
 // the call is bounded by Timeout alone. Otherwise a client could choose
 // failback mode by hanging up, or by half-closing its connection, which
 // cancels the request context while the client can still read the answer.
-func (p *V3) Register(ctx context.Context, r *http.Request) Challenge {
+func (p *V3) Register(ctx context.Context, r *http.Request) (Challenge, error) {
 	ctx = context.WithoutCancel(ctx)
-	origin, err := p.register(ctx, r)
-	if err != nil {
-		return Challenge{Challenge: localChallenge(), Cause: err}
+	var origin string
+	err := captcha.Guard(ctx, p, func() (err error) {
+		origin, err = p.register(ctx, r)
+		return err
+	})
+	switch {
+	case err == nil:
+		return Challenge{Online: true, Challenge: p.hashChallenge(origin)}, nil
+	case errors.Is(err, captcha.ErrUnavailable):
+		return Challenge{Challenge: localChallenge(), Cause: err}, nil
+	default:
+		return Challenge{}, err
 	}
-	return Challenge{Online: true, Challenge: p.hashChallenge(origin)}
 }
 
 func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
@@ -492,7 +520,10 @@ func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
 		return "", vendorhttp.Status(NameV3, status)
 	}
 	origin, err := parseRegister(buf.Bytes())
-	if err != nil {
+	switch {
+	case errors.Is(err, errRegisterRefused):
+		return "", vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "register-refused", err)
+	case err != nil:
 		return "", vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "register", err)
 	}
 	return origin, nil
@@ -539,9 +570,12 @@ type registerReplyBody struct {
 // (API1). For each request it runs [V3.Register], records the outcome in the
 // client's session through the provider's StatusStore, and only then writes
 // {"success":1|0,"gt":...,"challenge":...,"new_captcha":true} with
-// Cache-Control: no-store. If the status cannot be saved it answers 500 with a
-// generic body and hands out no challenge. It accepts GET and POST. It panics
-// if p is nil.
+// Cache-Control: no-store. When Register fails (GeeTest throttling us or
+// refusing the captcha ID) it hands out no challenge and answers 503 or 500
+// with a generic body; so it does if the status cannot be saved. A fallback
+// and a failure are logged (at most once a minute each) with
+// captcha.Guard's rate limit and the logger of V3Config. It accepts GET and
+// POST. It panics if p is nil.
 func RegisterHandler(p *V3) http.Handler {
 	if p == nil {
 		panic("geetest: RegisterHandler: nil *V3")
@@ -556,7 +590,18 @@ func (p *V3) serveRegister(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		return
 	}
-	ch := p.Register(r.Context(), r)
+	ch, err := p.Register(r.Context(), r)
+	if err != nil {
+		code := captcha.StatusCode(err)
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "5")
+		}
+		http.Error(w, http.StatusText(code), code)
+		return
+	}
+	if ch.Cause != nil {
+		p.logFallback(r, ch.Cause)
+	}
 	st := captcha.NewServerStatus(ch.Online, ch.Challenge, p.now())
 	if err := p.store.SetServerStatus(w, r, st); err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -573,6 +618,18 @@ func (p *V3) serveRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// logFallback says, at most once a minute, that register handed out offline
+// challenges, and why.
+func (p *V3) logFallback(r *http.Request, cause error) {
+	now := time.Now().UnixNano()
+	prev := p.lastFallback.Load()
+	if now-prev < int64(time.Minute) || !p.lastFallback.CompareAndSwap(prev, now) {
+		return
+	}
+	p.logger.LogAttrs(r.Context(), slog.LevelWarn, "geetest: register fell back to failback mode",
+		slog.String("provider", NameV3), slog.String("cause", cause.Error()))
 }
 
 // isHexAnyCase reports whether s is n hex digits of either case.

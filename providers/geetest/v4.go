@@ -26,8 +26,9 @@ const (
 	FieldGenTime       = "gen_time"
 )
 
-// DefaultV4APIBase is GeeTest v4's API host.
-const DefaultV4APIBase = "http://gcaptcha4.geetest.com"
+// DefaultV4APIBase is GeeTest v4's API host, over HTTPS (GeeTest's demos use
+// plain HTTP); plain HTTP only by an explicit APIBase.
+const DefaultV4APIBase = "https://gcaptcha4.geetest.com"
 
 // V4MaxAge is how old a v4 ticket's gen_time may be for [V4.CheckFailback].
 // GeeTest publishes no expiry; this matches v3's ten-minute challenge.
@@ -56,24 +57,33 @@ type V4Config struct {
 //
 // Verify posts the four ticket values and sign_token =
 // hex(HMAC-SHA256(captcha_key, lot_number)) to /validate?captcha_id=. It
-// passes only on result "success" (Code "success"). result "fail" is a
-// rejection with Code "fail: <reason>". Error replies ({"status":"error"})
-// are mapped by code:
+// passes only on status "success" with result "success" (Code "success").
+// Any other result is a rejection with Code "<result>: <reason>" (e.g.
+// "fail: pass_token expire"). Error replies ({"status":"error"}) are mapped
+// by code:
 //
-//	-50000, -50002                  captcha.ErrUnavailable (GeeTest runtime errors)
+//	-50000                          captcha.ErrUnavailable (GeeTest runtime error)
 //	-50101 … -50199                 captcha.ErrMisconfigured (captcha_id missing,
 //	                                illegal, unknown, deleted, paused)
+//	-50002                          rejection, Code "-50002" (param decrypt
+//	                                error: the client's captcha_output did not
+//	                                decrypt)
 //	-50001, -50003, -50004, -50005,
 //	-50301 … -50399                 rejection, Code = the error code (a bad,
 //	                                repeated or expired ticket)
 //	any other code                  rejection, Code = the error code
 //
-// Unknown codes fail closed as rejections rather than as unavailability:
-// they are more likely caused by what the client sent than by an outage, and
-// only unavailability may open the failback policy. Transport errors,
-// timeouts, non-200 replies (429 is captcha.ErrThrottled) and undecodable
-// bodies are captcha.ErrUnavailable. Unlike GeeTest's demos, nothing here ever
-// lets a request through on an exception; the core's failback policy decides.
+// A JSON object that carries no verdict (no status, status "success" without
+// a result, status "error" without a code, or a status GeeTest does not
+// document) is a rejection with Code "no-verdict".
+//
+// Codes the client can cause, and unknown codes, fail closed as rejections
+// rather than as unavailability: a client can send a value that does not
+// decrypt as often as it likes, and only unavailability may open the
+// failback policy. Transport errors, timeouts, non-200 replies (429 is
+// captcha.ErrThrottled) and bodies that are not a JSON object are
+// captcha.ErrUnavailable. Unlike GeeTest's demos, nothing here ever lets a
+// request through on an exception; the core's failback policy decides.
 type V4 struct {
 	id      string
 	key     []byte
@@ -221,24 +231,27 @@ func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	return interpretV4(reply, p.now())
 }
 
-// interpretV4 maps a decoded reply to a result or an error.
+// interpretV4 maps a decoded reply to a result or an error; see [V4] for
+// the table.
 func interpretV4(r v4Reply, at time.Time) (captcha.Result, error) {
 	res := captcha.Result{Provider: NameV4, At: at}
-	if r.Status == "success" {
-		switch r.Result {
-		case "success":
-			res.Passed, res.Code = true, "success"
-		default:
-			res.Code = sanitizeReason(r.Result)
-			if r.Reason != "" {
-				res.Code += ": " + sanitizeReason(r.Reason)
-			}
+	switch {
+	case r.Status == "success" && r.Result == "success":
+		res.Passed, res.Code = true, "success"
+		return res, nil
+	case r.Status == "success" && r.Result != "":
+		res.Code = sanitizeReason(r.Result)
+		if r.Reason != "" {
+			res.Code += ": " + sanitizeReason(r.Reason)
 		}
+		return res, nil
+	case r.Status != "error" || r.Code == "":
+		res.Code = "no-verdict"
 		return res, nil
 	}
 	code := sanitizeReason(string(r.Code))
 	switch {
-	case code == "-50000" || code == "-50002":
+	case code == "-50000":
 		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrUnavailable, code, nil)
 	case strings.HasPrefix(code, "-501") && len(code) == 6:
 		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrMisconfigured, code, nil)

@@ -20,9 +20,9 @@ import (
 //	"pass:<id>"                passes once, like a vendor ticket; then it is
 //	                           rejected with Code "used"
 //	"reject" or "reject:<c>"   is rejected with Code c (default "rejected")
-//	"unavailable"              fails with captcha.ErrUnavailable
-//	"throttled"                fails with captcha.ErrThrottled
-//	"misconfigured"            fails with captcha.ErrMisconfigured
+//	"unavailable[:<id>]"       fails with captcha.ErrUnavailable
+//	"throttled[:<id>]"         fails with captcha.ErrThrottled
+//	"misconfigured[:<id>]"     fails with captcha.ErrMisconfigured
 //	"hang"                     blocks until the context is done
 //	anything else              is rejected with Code "unknown"
 //
@@ -146,11 +146,11 @@ func (f *Fake) script(ctx context.Context, t captcha.Ticket) (captcha.Result, er
 	case strings.HasPrefix(v, "reject:"):
 		res.Code = strings.TrimPrefix(v, "reject:")
 		return res, nil
-	case v == "unavailable":
+	case is(v, "unavailable"):
 		return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", nil)
-	case v == "throttled":
+	case is(v, "throttled"):
 		return captcha.Result{}, f.fail(captcha.ErrThrottled, "", nil)
-	case v == "misconfigured":
+	case is(v, "misconfigured"):
 		return captcha.Result{}, f.fail(captcha.ErrMisconfigured, "", nil)
 	case v == "hang":
 		<-ctx.Done()
@@ -159,6 +159,13 @@ func (f *Fake) script(ctx context.Context, t captcha.Ticket) (captcha.Result, er
 		res.Code = "unknown"
 		return res, nil
 	}
+}
+
+// is reports whether ticket v is word or word:<id>: the ids make tickets
+// distinct, since the core refuses a ticket it has seen before.
+func is(v, word string) bool {
+	rest, ok := strings.CutPrefix(v, word)
+	return ok && (rest == "" || rest[0] == ':')
 }
 
 func (f *Fake) fail(class error, code string, cause error) error {

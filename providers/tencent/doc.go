@@ -40,8 +40,9 @@
 // AppID, at most DisasterMaxAge old, at most ClockSkew in the future) and
 // rejects one that fails with Code [CodeDisasterInvalid] without a call;
 // otherwise it is sent to Tencent like any ticket, which answers 21: a
-// rejection. Only while Tencent is unavailable does the core's failback
-// policy see it, after [Provider.CheckFailback] accepted it.
+// rejection. Only while Tencent is down (the provider's circuit breaker is
+// open) does the core's failback policy see it, after
+// [Provider.CheckFailback] accepted it.
 //
 // Package tencenttest is an emulator of the API for tests and offline demos.
 package tencent

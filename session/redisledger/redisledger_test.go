@@ -199,6 +199,9 @@ func TestTwoVerifiersShareOneRedis(t *testing.T) {
 		budget := captcha.Budget{PerClient: 2, PerClientWindow: time.Minute, Global: 100, GlobalWindow: time.Minute}
 		a := mustVerifier(t, down, l1, captcha.WithFailbackPolicy(captcha.Bounded(budget)))
 		b := mustVerifier(t, down, l2, captcha.WithFailbackPolicy(captcha.Bounded(budget)))
+		for i := range 5 { // open the provider's breaker: only then does failback start
+			_, _ = a.Verify(httptest.NewRequest(http.MethodGet, fmt.Sprintf("/?ticket=trip%d", i), nil))
+		}
 		for i, v := range []*captcha.Verifier{a, b, a, b} {
 			_, err := v.Verify(httptest.NewRequest(http.MethodGet, fmt.Sprintf("/?ticket=t%d", i), nil))
 			wantDenied := i >= 2
@@ -228,8 +231,11 @@ func TestTwoVerifiersShareOneRedis(t *testing.T) {
 		a := mustVerifier(t, p, l1)
 		b := mustVerifier(t, p, l2)
 
-		rec := httptest.NewRecorder()
-		geetest.RegisterHandler(p).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/register", nil))
+		var rec *httptest.ResponseRecorder
+		for range 6 { // five failed registers open the provider's breaker
+			rec = httptest.NewRecorder()
+			geetest.RegisterHandler(p).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/register", nil))
+		}
 		var reg struct {
 			Success   int    `json:"success"`
 			Challenge string `json:"challenge"`

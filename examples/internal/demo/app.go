@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -248,6 +249,13 @@ func (a *App) Emulators() Emulators { return a.emu }
 
 // SetOutage turns the outage switch on or off: the emulator answers every
 // API call with OutageFault while it is on. It does nothing online.
+//
+// The switch stands for an outage that has lasted a while. A server learns
+// of an outage only from its own failed calls: the provider's circuit
+// breaker opens after several in a row, and only then may failback start;
+// before that each login fails with 503. So, turning the switch on, the demo
+// makes those calls at once (real calls to the emulator, which fail), so the
+// next login already sees the open breaker.
 func (a *App) SetOutage(on bool) {
 	if !a.offline {
 		return
@@ -265,6 +273,48 @@ func (a *App) SetOutage(on bool) {
 		a.emu.GeeTest.Inject(f)
 	}
 	a.outage.Store(on)
+	if on {
+		a.openBreaker()
+	}
+}
+
+// openBreaker makes the failing vendor calls that open the provider's
+// breaker (captcha.DefaultBreakerSettings: five in a row), each with a
+// ticket the emulator minted, through captcha.Guard: the breaker every
+// Verifier on the provider shares.
+func (a *App) openBreaker() {
+	ctx := context.Background()
+	for range captcha.DefaultBreakerSettings.ConsecutiveFailures {
+		if p, ok := a.provider.(*geetest.V3); ok {
+			_, _ = p.Register(ctx, nil) // register goes through the breaker itself
+			continue
+		}
+		t, err := a.mintTicket()
+		if err != nil {
+			a.cfg.Logger.Warn("demo: minting a ticket to open the breaker", slog.Any("error", err))
+			return
+		}
+		_ = captcha.Guard(ctx, a.provider, func() error {
+			_, err := a.provider.Verify(ctx, t)
+			return err
+		})
+	}
+}
+
+// mintTicket asks the emulator for a ticket it would pass when healthy.
+func (a *App) mintTicket() (captcha.Ticket, error) {
+	switch {
+	case a.emu.Tencent != nil:
+		tk := a.emu.Tencent.Mint(tencenttest.DemoAppID)
+		return captcha.Ticket{Values: map[string]string{"ticket": tk.Ticket, "randstr": tk.Randstr}, ClientIP: "127.0.0.1"}, nil
+	case a.emu.Aliyun != nil:
+		param := a.emu.Aliyun.MintParam(a.page.aliyun.scene)
+		return captcha.Ticket{Values: map[string]string{aliyun.DefaultParamField: param}, ClientIP: "127.0.0.1"}, nil
+	case a.emu.GeeTest != nil:
+		tk, err := a.emu.GeeTest.MintV4(a.page.captchaID)
+		return captcha.Ticket{Values: tk.Values(), ClientIP: "127.0.0.1"}, err
+	}
+	return captcha.Ticket{}, errors.New("no emulator")
 }
 
 // Outage reports whether the outage switch is on.

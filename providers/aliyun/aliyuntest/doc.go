@@ -12,7 +12,9 @@
 // by the script, through MintPath) are judged with the real codes: T001 pass,
 // F001 risk (MintRiskyParam), F002 empty, F003 malformed, F005 unknown scene,
 // F008 reused, F012 scene mismatch, F013 incomplete, F014 unknown or older than
-// ParamTTL on the emulator's clock, F017 modified.
+// ParamTTL on the emulator's clock, F017 modified. An oversized request body
+// (over 64 KiB), or a CaptchaVerifyParam over Config.MaxParamLen, gets HTTP 413
+// with Code InvalidParameter.
 //
 //	srv := aliyuntest.NewServer(t, aliyuntest.Config{})
 //	p, _ := aliyun.New(aliyun.Config{

@@ -161,6 +161,77 @@ func TestFaultReplies(t *testing.T) {
 	}
 }
 
+// TestOversizedParam: the gateway answers an oversized CaptchaVerifyParam with
+// HTTP 413 and Code InvalidParameter in its envelope, whether the request body
+// is over the 64 KiB cap or the parameter over Config.MaxParamLen.
+func TestOversizedParam(t *testing.T) {
+	t.Parallel()
+	checkEnvelope := func(t *testing.T, status int, body []byte) {
+		t.Helper()
+		var env map[string]string
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Fatalf("reply %q: %v", body, err)
+		}
+		if status != http.StatusRequestEntityTooLarge || env["Code"] != "InvalidParameter" {
+			t.Errorf("got %d %v, want 413 with Code InvalidParameter", status, env)
+		}
+		for _, k := range []string{"RequestId", "HostId", "Message", "Recommend"} {
+			if env[k] == "" {
+				t.Errorf("envelope lacks %s: %v", k, env)
+			}
+		}
+	}
+	t.Run("body over the cap", func(t *testing.T) {
+		t.Parallel()
+		srv := aliyuntest.NewServer(t, aliyuntest.Config{})
+		form := "CaptchaVerifyParam=" + strings.Repeat("d", 70<<10) + "&SceneId=abc123"
+		resp, err := http.Post(srv.URL+"/", "application/x-www-form-urlencoded", strings.NewReader(form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEnvelope(t, resp.StatusCode, body)
+	})
+	t.Run("param over MaxParamLen", func(t *testing.T) {
+		t.Parallel()
+		srv := aliyuntest.NewServer(t, aliyuntest.Config{MaxParamLen: 100})
+		var status int
+		var body []byte
+		p, err := aliyun.New(aliyun.Config{
+			AccessKeyID: aliyuntest.DefaultAccessKeyID, AccessKeySecret: aliyuntest.DefaultAccessKeySecret,
+			SceneID: aliyuntest.DefaultSceneID, Endpoint: srv.URL,
+			HTTPClient: &http.Client{Transport: tamper(func(r *http.Request, rt http.RoundTripper) (*http.Response, error) {
+				resp, err := rt.RoundTrip(r)
+				if err != nil {
+					return nil, err
+				}
+				status = resp.StatusCode
+				body, err = io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				resp.Body = io.NopCloser(bytes.NewReader(body))
+				return resp, err
+			})},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		long := `{"sceneId":"abc123","certifyId":"c","data":"` + strings.Repeat("d", 100) + `"}`
+		if _, err := p.Verify(t.Context(), captcha.Ticket{Values: map[string]string{aliyun.DefaultParamField: long}}); err != nil {
+			t.Errorf("Verify: %v", err)
+		}
+		checkEnvelope(t, status, body)
+		// A parameter under the limit is judged as usual (F013: no certifyId).
+		res, err := p.Verify(t.Context(), captcha.Ticket{Values: map[string]string{aliyun.DefaultParamField: `{"sceneId":"abc123"}`}})
+		if err != nil || res.Code != "F013" || status != http.StatusOK {
+			t.Errorf("Verify(short) = (%+v, %v) with HTTP %d, want F013 with HTTP 200", res, err, status)
+		}
+	})
+}
+
 func TestMintEndpointAndScript(t *testing.T) {
 	t.Parallel()
 	srv := aliyuntest.NewServer(t, aliyuntest.Config{})

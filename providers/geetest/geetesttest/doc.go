@@ -33,9 +33,13 @@
 // a decimal gen_time (-50005), knows only its captcha ID (-50103), accepts a
 // lot_number it minted once (-50003 afterwards) within LotTTL ("pass_token
 // expire" after), and answers with the bodies of protocols §4.3 G-5.
-// [Emulator.MintV4] mints a full passing value set. GeeTest does not document
-// its reply to a wrong sign_token; the emulator answers result "fail" with
-// reason "sign_token error", as protocols §3.3 suggests.
+// [Emulator.MintV4] mints a full passing value set. Two other mints draw the
+// replies a client's own values can cause: [Emulator.MintV4Undecryptable]
+// gets -50002 (param decrypt error: a captcha_output GeeTest cannot decrypt)
+// and [Emulator.MintV4NoVerdict] a JSON object with neither status nor result.
+// GeeTest does not document its reply to a wrong sign_token; the emulator
+// answers result "fail" with reason "sign_token error", as protocols §3.3
+// suggests.
 //
 // # Faults
 //

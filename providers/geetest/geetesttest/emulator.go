@@ -87,7 +87,18 @@ type challenge struct{ captchaID string }
 
 type lot struct {
 	captchaID, output, passToken, genTime string
+	answer                                v4Answer
 }
+
+// v4Answer is what /validate answers for a minted lot once its captcha ID,
+// sign_token and single use check out.
+type v4Answer int
+
+const (
+	answerJudge        v4Answer = iota // judge the values (MintV4)
+	answerDecryptError                 // -50002 (MintV4Undecryptable)
+	answerNoVerdict                    // no status, no result (MintV4NoVerdict)
+)
 
 // New returns an emulator for cfg, with the defaults for empty fields.
 func New(cfg Config) *Emulator {
@@ -392,6 +403,26 @@ func (t V4Ticket) Values() map[string]string {
 // MintV4 mints a value set for captchaID that /validate accepts once within
 // LotTTL. It fails for an unknown ID.
 func (e *Emulator) MintV4(captchaID string) (V4Ticket, error) {
+	return e.mintV4(captchaID, answerJudge)
+}
+
+// MintV4Undecryptable mints a value set whose captcha_output GeeTest could
+// not decrypt, as when a client sends a truncated or made-up output:
+// /validate answers it, once, with {"status":"error","code":"-50002",
+// "msg":"param decrypt error"}. It fails for an unknown ID.
+func (e *Emulator) MintV4Undecryptable(captchaID string) (V4Ticket, error) {
+	return e.mintV4(captchaID, answerDecryptError)
+}
+
+// MintV4NoVerdict mints a value set that /validate answers, once, with a JSON
+// object carrying neither status nor result ({"msg":"unknown error",
+// "captcha_args":{}}). GeeTest documents no such reply; it stands for any
+// answer without a verdict field. It fails for an unknown ID.
+func (e *Emulator) MintV4NoVerdict(captchaID string) (V4Ticket, error) {
+	return e.mintV4(captchaID, answerNoVerdict)
+}
+
+func (e *Emulator) mintV4(captchaID string, answer v4Answer) (V4Ticket, error) {
 	if _, ok := e.v4[captchaID]; !ok {
 		return V4Ticket{}, errors.New("geetesttest: unknown v4 captcha ID")
 	}
@@ -402,7 +433,12 @@ func (e *Emulator) MintV4(captchaID string) (V4Ticket, error) {
 		PassToken:     emulator.RandomHex(32),
 		GenTime:       strconv.FormatInt(now.Unix(), 10),
 	}
-	e.lots.Put(t.LotNumber, lot{captchaID: captchaID, output: t.CaptchaOutput, passToken: t.PassToken, genTime: t.GenTime}, now)
+	if answer == answerDecryptError {
+		t.CaptchaOutput = t.CaptchaOutput[:len(t.CaptchaOutput)/2] // cut short
+	}
+	e.lots.Put(t.LotNumber, lot{
+		captchaID: captchaID, output: t.CaptchaOutput, passToken: t.PassToken, genTime: t.GenTime, answer: answer,
+	}, now)
 	return t, nil
 }
 
@@ -524,6 +560,13 @@ func (e *Emulator) serveValidate4(w http.ResponseWriter, r *http.Request) {
 		writeV4Error(w, "-50003", "illegal verify")
 	case rec.Value.captchaID != id:
 		writeV4Error(w, "-50304", "lot_number does not match")
+	case rec.Value.answer == answerDecryptError:
+		writeV4Error(w, "-50002", "param decrypt error")
+	case rec.Value.answer == answerNoVerdict:
+		writeJSON(w, struct {
+			Msg         string   `json:"msg"`
+			CaptchaArgs struct{} `json:"captcha_args"`
+		}{Msg: "unknown error"})
 	case e.clock.Now().Sub(rec.Issued) > LotTTL:
 		writeV4Verdict(w, "fail", "pass_token expire", captchaArg{})
 	case genTime != rec.Value.genTime:

@@ -279,6 +279,51 @@ func TestV4Validate(t *testing.T) {
 	}
 }
 
+// TestV4MintedAnswers: the value sets minted to draw a client-caused error
+// (-50002) and a reply without a verdict are answered so, once, and only after
+// the captcha ID, sign_token and single use have been checked.
+func TestV4MintedAnswers(t *testing.T) {
+	t.Parallel()
+	srv := geetesttest.NewServer(t, geetesttest.Config{})
+	id, key := geetesttest.DefaultV4CaptchaID, geetesttest.DefaultV4CaptchaKey
+	post := func(tk geetesttest.V4Ticket, sign string) string {
+		form := url.Values{
+			"lot_number": {tk.LotNumber}, "captcha_output": {tk.CaptchaOutput},
+			"pass_token": {tk.PassToken}, "gen_time": {tk.GenTime}, "sign_token": {sign},
+		}
+		_, _, body := call(t, http.MethodPost, srv.URL+geetesttest.V4Path+"?captcha_id="+id, form)
+		return body
+	}
+	tests := []struct {
+		name string
+		mint func(string) (geetesttest.V4Ticket, error)
+		want string
+	}{
+		{"undecryptable", srv.MintV4Undecryptable, `{"status":"error","code":"-50002","msg":"param decrypt error","desc":{"type":"defined error"}}`},
+		{"no verdict", srv.MintV4NoVerdict, `{"msg":"unknown error","captcha_args":{}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk, err := tt.mint(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := post(tk, signToken("wrong", tk.LotNumber)); !strings.Contains(got, `"reason":"sign_token error"`) {
+				t.Errorf("validate with a wrong sign_token = %s, want sign_token error", got)
+			}
+			if got := post(tk, signToken(key, tk.LotNumber)); got != tt.want {
+				t.Errorf("validate = %s, want %s", got, tt.want)
+			}
+			if got := post(tk, signToken(key, tk.LotNumber)); !strings.Contains(got, `"code":"-50003"`) {
+				t.Errorf("replayed validate = %s, want -50003", got)
+			}
+			if _, err := tt.mint("nope"); err == nil {
+				t.Error("mint(unknown id) = nil error")
+			}
+		})
+	}
+}
+
 func TestBrowserEndpoints(t *testing.T) {
 	t.Parallel()
 	srv := geetesttest.NewServer(t, geetesttest.Config{})
