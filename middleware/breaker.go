@@ -153,13 +153,6 @@ func newBreaker(name string, s BreakerSettings, onChange func(from, to gobreaker
 	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](st)}
 }
 
-// open reports whether the breaker says the vendor is down: open, or
-// half-open (probing after an outage).
-func (b *breaker) open() bool {
-	st := b.cb.State()
-	return st == gobreaker.StateOpen || st == gobreaker.StateHalfOpen
-}
-
 func (s *state) health(p FailbackPolicy) Health {
 	h := Health{Provider: s.name, Policy: p.String(), State: "disabled", Answered: s.answered.Load()}
 	b := s.breaker()

@@ -143,13 +143,6 @@ func (s *state) report(done func(error), err error) {
 	}
 }
 
-// outage reports whether the provider is down as this server sees it: the
-// breaker is open or half-open. Only then may a failback policy run.
-func (s *state) outage() bool {
-	b := s.breaker()
-	return b != nil && b.open()
-}
-
 // answered reports whether a call's outcome is a reply from the vendor that
 // tells something about the ticket or the account: a verdict, a throttle,
 // a refusal of our credentials in the vendor's own words.

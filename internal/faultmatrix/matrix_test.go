@@ -286,7 +286,6 @@ func TestGeetest3RegisterFaults(t *testing.T) {
 				g := newGeetest3Register(t)
 				v := verifier(t, g.provider, captcha.WithFailbackPolicy(pol.policy))
 				g.srv.Inject(tt.fault)
-				var offline []registered
 				for i := range tripAfter + 1 {
 					reg := g.register(t)
 					if reg.status != tt.wantRegister {
@@ -296,7 +295,6 @@ func TestGeetest3RegisterFaults(t *testing.T) {
 						if reg.success != 0 {
 							t.Fatalf("register %d under %v = online, want an offline challenge", i, tt.fault)
 						}
-						offline = append(offline, reg)
 					} else if strings.Contains(reg.body, "challenge") || len(reg.cookies) != 0 {
 						t.Fatalf("register %d failed closed but handed out %q with %d cookies", i, reg.body, len(reg.cookies))
 					}
