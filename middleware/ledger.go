@@ -21,6 +21,12 @@ import (
 //
 // Either returns an error when it cannot record; the Verifier then fails
 // closed with [ErrLedger]. Neither may report success without recording.
+//
+// Keys arrive from the Verifier ready to store: a short prefix naming the
+// kind, the provider and the budget ("claim:tencent:id:", "budget:tencent:client:")
+// followed by 64 hex digits of a SHA-256, or the fixed "budget:<provider>:global".
+// They never contain a ticket value or a client address, so an
+// implementation needs no hashing of its own.
 type Ledger interface {
 	Claim(ctx context.Context, key string, ttl time.Duration) (first bool, err error)
 	Incr(ctx context.Context, key string, window time.Duration) (n int64, err error)

@@ -20,6 +20,7 @@ type config struct {
 	errorHandler ErrorHandler
 	extractor    Extractor
 	clientIP     func(*http.Request) string
+	clientIPSet  bool // WithClientIP was given
 	timeout      time.Duration
 	ledger       Ledger
 	logger       *slog.Logger
@@ -32,9 +33,8 @@ type config struct {
 }
 
 // DefaultTimeout bounds one verification unless WithTimeout says otherwise.
-// Providers use the same value for their own per-call deadline, so through a
-// Verifier they share its deadline instead of arming a second timer. The
-// vendors' SDKs default to 60 s or none.
+// Providers use the same value, by default, for calls made outside a
+// Verifier. The vendors' SDKs default to 60 s or none.
 const DefaultTimeout = 2 * time.Second
 
 // DefaultLedgerTimeout bounds each Ledger call unless WithLedgerTimeout says
@@ -95,8 +95,11 @@ func WithTicketExtractor(e Extractor) Option {
 }
 
 // WithClientIP sets how the client's IP is resolved; the result reaches the
-// provider (Tencent's UserIp, GeeTest's ip_address) and keys the per-client
-// failback budget.
+// provider (Tencent's UserIp, GeeTest's ip_address, register included) and
+// keys the per-client failback budget. The resolver belongs to the Provider
+// value, like its breaker: Verifiers on one provider share it (New refuses a
+// second, different function), and the provider's own steps outside a
+// Verifier use it through [ClientIP].
 //
 // WARNING: only install a resolver that trusts forwarding headers (such as
 // one from [TrustedProxies]) when every request reaches this server through
@@ -107,14 +110,15 @@ func WithTicketExtractor(e Extractor) Option {
 func WithClientIP(f func(*http.Request) string) Option {
 	return optionFunc(func(c *config) {
 		if f != nil {
-			c.clientIP = f
+			c.clientIP, c.clientIPSet = f, true
 		}
 	})
 }
 
 // WithTimeout bounds one verification, from the start of the provider call to
-// its answer. Providers also apply their own per-call deadline; the shorter
-// one wins. New rejects a value that is not positive.
+// its answer. It is the only deadline of a call through the Verifier: a
+// provider's own Timeout setting applies only to calls made without one. New
+// rejects a value that is not positive.
 //
 // Default: [DefaultTimeout] (2s).
 func WithTimeout(d time.Duration) Option {

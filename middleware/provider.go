@@ -36,7 +36,9 @@ type Provider interface {
 // "randstr"; a GeeTest v3 ticket by its challenge). The single-use ledger then
 // keys a ticket by TicketID, so resubmitting it with other values in the
 // remaining fields is still a replay. TicketID must be derived from t.Values
-// only and must not be empty for a ticket that passed.
+// only and must not be empty for a ticket that passed. Return the
+// identifying value as it is: the Verifier hashes it (once) into the ledger
+// key, so it never reaches the ledger.
 type TicketIdentifier interface {
 	TicketID(t Ticket) string
 }
@@ -64,8 +66,9 @@ type Ticket struct {
 }
 
 // Fingerprint returns a hex SHA-256 digest of the ticket's field names and
-// values, in name order. It keys the replay ledger and is safe to log; it never
-// contains the ticket itself.
+// values, in name order. The Verifier's ledger key is built from the same
+// digest when the provider has no [TicketIdentifier]. It is safe to log; it
+// never contains the ticket itself.
 func (t Ticket) Fingerprint() string {
 	sum := t.fingerprint()
 	return hex.EncodeToString(sum[:])
@@ -97,6 +100,10 @@ func appendField(b []byte, s string) []byte {
 
 // Result is the outcome of one verification. It is stored in the request
 // context of a request that passed; see [FromContext].
+//
+// A Provider reports its verdict in Passed, Code, Risk and RequestID; the
+// Verifier alone sets Provider, Degraded and At, whatever a provider put in
+// them.
 type Result struct {
 	// Provider is the provider's Name: "tencent", "aliyun", "geetest3", ...
 	Provider string

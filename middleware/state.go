@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,8 @@ type state struct {
 	brk        atomic.Pointer[breaker] // nil when disabled
 	ledgerOnce sync.Once
 	ledger     Ledger // the default ledger, made on first use
+	clientIP   atomic.Pointer[clientIPFunc]
+	ipSet      bool // a Verifier chose the client-IP resolver explicitly
 
 	answered atomic.Bool // a verdict has come back since start
 	lastMis  atomic.Int64
@@ -61,20 +64,36 @@ func comparable(p Provider) bool {
 	return v.IsValid() && v.Comparable()
 }
 
+type clientIPFunc func(*http.Request) string
+
 func newState(name string) *state {
 	s := &state{name: name, settings: DefaultBreakerSettings}
+	f := clientIPFunc(RemoteAddrIP)
+	s.clientIP.Store(&f)
 	s.logger.Store(slog.Default())
 	s.brk.Store(newBreaker(name, DefaultBreakerSettings, s.changed))
 	return s
 }
 
-// configure fixes the breaker settings and logger the first time a Verifier
-// is built on the provider. A later Verifier that asks for other breaker
-// settings is a configuration error: one provider has one view of its
-// vendor's health.
-func (s *state) configure(set BreakerSettings, explicit bool, log *slog.Logger) error {
+// configure fixes the breaker settings, the client-IP resolver and the
+// logger the first time a Verifier is built on the provider. A later Verifier
+// that asks for other breaker settings, or another client-IP function, is a
+// configuration error: one provider has one view of its vendor's health, and
+// one notion of who a client is (it keys the per-client budget, and GeeTest
+// v3's register step sends it too).
+func (s *state) configure(c *config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c.clientIPSet {
+		if s.ipSet && !sameFunc(*s.clientIP.Load(), c.clientIP) {
+			return fmt.Errorf("captcha: New: provider %s already has a Verifier with another WithClientIP; "+
+				"Verifiers on one provider share their client-IP resolver", s.name)
+		}
+		f := clientIPFunc(c.clientIP)
+		s.clientIP.Store(&f)
+		s.ipSet = true
+	}
+	set, explicit, log := c.breaker, c.breakerSet, c.logger
 	if s.configured {
 		if explicit && set != s.settings {
 			return fmt.Errorf("captcha: New: provider %s already has a Verifier with other BreakerSettings; "+
@@ -167,6 +186,21 @@ func (s *state) limited(l *slog.Logger, ctx context.Context, last *atomic.Int64,
 		return
 	}
 	logTo(l, ctx, level, msg, attrs...)
+}
+
+// sameFunc reports whether a and b are the same function (closures of one
+// function literal count as the same).
+func sameFunc(a, b func(*http.Request) string) bool {
+	return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
+}
+
+// ClientIP resolves the client address of r as the Verifiers built on p do
+// (their WithClientIP, or RemoteAddrIP while none chose one). Providers call
+// it for requests they handle outside a Verifier, such as GeeTest v3's
+// register step, so that register and validate send the vendor the same
+// address from one resolver configured once.
+func ClientIP(p Provider, r *http.Request) string {
+	return (*stateOf(p).clientIP.Load())(r)
 }
 
 // Guard runs call, a request to p's vendor made outside a Verifier (GeeTest

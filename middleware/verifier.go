@@ -83,7 +83,7 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 		return nil, err
 	}
 	st := stateOf(p)
-	if err := st.configure(cfg.breaker, cfg.breakerSet, cfg.logger); err != nil {
+	if err := st.configure(&cfg); err != nil {
 		return nil, err
 	}
 	v := &Verifier{
@@ -257,14 +257,14 @@ func healthOutcome(err error) error {
 	}
 }
 
-// pass fills in the fields of a passing Result that the core owns.
+// pass fills in the fields of a passing Result that the core alone owns:
+// whatever a provider put there, Provider, Degraded and At are the
+// Verifier's.
 func (v *Verifier) pass(res Result, degraded bool) *Result {
 	res.Passed = true
 	res.Provider = v.name
 	res.Degraded = degraded
-	if res.At.IsZero() {
-		res.At = time.Now()
-	}
+	res.At = time.Now()
 	res.by = v.st
 	return &res
 }
@@ -273,7 +273,7 @@ func (v *Verifier) pass(res Result, degraded bool) *Result {
 // costs no vendor call and spends no failback budget.
 func (v *Verifier) claim(r *http.Request, t Ticket) error {
 	ctx, cancel := v.ledgerContext(r)
-	first, err := v.ledger.Claim(ctx, v.ticketKey(t), v.cfg.replayWindow)
+	first, err := v.ledger.Claim(ctx, v.claimKey(t), v.cfg.replayWindow)
 	cancel()
 	if err != nil {
 		return v.ledgerError(r, "claim", err)
@@ -295,25 +295,23 @@ func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.Canc
 	return context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.ledgerWait)
 }
 
-// ticketKey is the ledger key of t: the provider's TicketID when it has one,
-// else the fingerprint of all fields, hashed either way and built in one
-// allocation.
-func (v *Verifier) ticketKey(t Ticket) string {
-	var sum [sha256.Size]byte
+// claimKey is t's ledger key: the claim prefix and the hex SHA-256 of the
+// provider's TicketID when it has one, else of all fields (the fingerprint).
+// It is the one hash a ticket goes through on its way to the ledger.
+func (v *Verifier) claimKey(t Ticket) string {
 	if v.ident != nil {
 		if id := v.ident.TicketID(t); id != "" {
-			sum = sha256.Sum256([]byte(id))
-			return v.key("id:", sum)
+			return hashedKey(v.claimPfx+"id:", sha256.Sum256([]byte(id)))
 		}
 	}
-	return v.key("fp:", t.fingerprint())
+	return hashedKey(v.claimPfx+"fp:", t.fingerprint())
 }
 
-func (v *Verifier) key(kind string, sum [sha256.Size]byte) string {
+// hashedKey returns prefix followed by sum in hex, in one allocation.
+func hashedKey(prefix string, sum [sha256.Size]byte) string {
 	var b strings.Builder
-	b.Grow(len(v.claimPfx) + len(kind) + 2*len(sum))
-	b.WriteString(v.claimPfx)
-	b.WriteString(kind)
+	b.Grow(len(prefix) + 2*len(sum))
+	b.WriteString(prefix)
 	var hx [2 * sha256.Size]byte
 	hex.Encode(hx[:], sum[:])
 	b.Write(hx[:])
@@ -334,10 +332,11 @@ func (v *Verifier) failback(r *http.Request, t Ticket, cause error) (*Result, er
 	}
 	if pol.mode == modeBounded {
 		b := pol.budget
-		if err := v.spend(r, t, "client:"+budgetKey(t.ClientIP), b.PerClient, b.PerClientWindow, "client budget spent"); err != nil {
+		client := hashedKey(v.budgetPf+"client:", sha256.Sum256([]byte(budgetKey(t.ClientIP))))
+		if err := v.spend(r, t, client, b.PerClient, b.PerClientWindow, "client budget spent"); err != nil {
 			return nil, err
 		}
-		if err := v.spend(r, t, "global", b.Global, b.GlobalWindow, "global budget spent"); err != nil {
+		if err := v.spend(r, t, v.budgetPf+"global", b.Global, b.GlobalWindow, "global budget spent"); err != nil {
 			return nil, err
 		}
 	}
@@ -347,10 +346,11 @@ func (v *Verifier) failback(r *http.Request, t Ticket, cause error) (*Result, er
 	return v.pass(Result{Code: "failback"}, true), nil
 }
 
-// spend counts one degraded pass against a budget of limit per window.
+// spend counts one degraded pass against the budget at key, of limit per
+// window.
 func (v *Verifier) spend(r *http.Request, t Ticket, key string, limit int, window time.Duration, why string) error {
 	ctx, cancel := v.ledgerContext(r)
-	n, err := v.ledger.Incr(ctx, v.budgetPf+key, window)
+	n, err := v.ledger.Incr(ctx, key, window)
 	cancel()
 	if err != nil {
 		return v.ledgerError(r, "budget", err)

@@ -12,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,7 +95,8 @@ func tripBreaker(t *testing.T, p captcha.Provider) {
 		if i == 100 {
 			t.Fatalf("breaker still %q after %d unavailable answers", v.Health().State, i)
 		}
-		r := form(fmt.Sprintf("unavailable:trip-%d", i))
+		// randstr is for providers with a second field; others ignore it.
+		r := form(fmt.Sprintf("unavailable:trip-%d&randstr=@trip", i))
 		r.RemoteAddr = "203.0.113.250:1"
 		if _, err := v.Verify(r); !errors.Is(err, captcha.ErrUnavailable) {
 			t.Fatalf("tripping the breaker: error = %v, want ErrUnavailable", err)
@@ -1068,5 +1071,60 @@ func TestClientGoneClaimStillRecorded(t *testing.T) {
 	_, _ = v.Verify(form("pass").WithContext(ctx))
 	if _, err := v.Verify(form("pass")); !errors.Is(err, captcha.ErrReplayed) {
 		t.Errorf("after a hung-up client: error = %v, want ErrReplayed", err)
+	}
+}
+
+// recordingLedger records the keys a Verifier hands its ledger.
+type recordingLedger struct {
+	captcha.Ledger
+	mu   sync.Mutex
+	keys []string
+}
+
+func (l *recordingLedger) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	l.mu.Lock()
+	l.keys = append(l.keys, key)
+	l.mu.Unlock()
+	return l.Ledger.Claim(ctx, key, ttl)
+}
+
+func (l *recordingLedger) Incr(ctx context.Context, key string, w time.Duration) (int64, error) {
+	l.mu.Lock()
+	l.keys = append(l.keys, key)
+	l.mu.Unlock()
+	return l.Ledger.Incr(ctx, key, w)
+}
+
+// TestLedgerKeysHoldNoTicketOrAddress: the Verifier hashes a ticket (its
+// TicketID) and a client's budget key once, so the ledger, shared Redis
+// included, never stores a ticket value or a client address, and every key
+// has the documented fixed shape.
+func TestLedgerKeysHoldNoTicketOrAddress(t *testing.T) {
+	t.Parallel()
+	fake := identified{&providertest.Fake{FieldNames: []string{"ticket", "randstr"}}}
+	l := &recordingLedger{Ledger: captcha.NewMemoryLedger()}
+	v, err := captcha.New(fake, captcha.WithLogger(quiet), captcha.WithLedger(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tripBreaker(t, fake)
+	r := httptest.NewRequest(http.MethodGet, "/?ticket=unavailable:secret-ticket-value&randstr=@r4nd", nil)
+	r.RemoteAddr = "198.51.100.77:4242"
+	if _, err := v.Verify(r); err != nil {
+		t.Fatalf("degraded pass: %v", err)
+	}
+	shape := regexp.MustCompile(`^(claim:fake:(id|fp):|budget:fake:client:)[0-9a-f]{64}$|^budget:fake:global$`)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.keys) < 3 {
+		t.Fatalf("ledger saw %d keys, want a claim and two budgets", len(l.keys))
+	}
+	for _, k := range l.keys {
+		if strings.Contains(k, "secret-ticket-value") || strings.Contains(k, "198.51.100") || strings.Contains(k, "r4nd") {
+			t.Errorf("ledger key %q holds a ticket value or a client address", k)
+		}
+		if !shape.MatchString(k) {
+			t.Errorf("ledger key %q does not have the documented shape", k)
+		}
 	}
 }

@@ -25,10 +25,6 @@ import (
 	captcha "github.com/captchakit/captcha/middleware"
 )
 
-// DefaultTimeout is the per-call deadline providers use when their config
-// leaves it zero: the core's captcha.DefaultTimeout.
-const DefaultTimeout = captcha.DefaultTimeout
-
 // MaxBody is the largest vendor reply read. Real replies are well under 2 KiB.
 const MaxBody = 64 << 10
 
@@ -98,12 +94,12 @@ func ReadBody(resp *http.Response, buf *bytes.Buffer) error {
 	return nil
 }
 
-// WithTimeout returns ctx bounded by d. When ctx already ends no later than
-// d from now (a Verifier's deadline, which has the same default), it is
-// returned as is with a no-op cancel, so a verification arms one timer, not
-// two.
-func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+// Bound returns ctx bounded by d when ctx has no deadline of its own: a
+// provider's Timeout applies to a call made outside a Verifier. A call
+// through a Verifier carries the Verifier's deadline, the one owner of a
+// verification's time, and is returned as is with a no-op cancel.
+func Bound(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, d)

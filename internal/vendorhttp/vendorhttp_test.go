@@ -81,28 +81,30 @@ type closer struct {
 
 func (c closer) Close() error { *c.closed = true; return nil }
 
-func TestWithTimeout(t *testing.T) {
+// TestBound: a caller's deadline (a Verifier's) is the only one, sooner or
+// later than the provider's Timeout; the Timeout bounds only a call that
+// came without one.
+func TestBound(t *testing.T) {
 	t.Parallel()
 	const d = 2 * time.Second
 	sooner, cancel := context.WithTimeout(context.Background(), d/2)
 	defer cancel()
-	if got, stop := vendorhttp.WithTimeout(sooner, d); got != sooner {
-		t.Error("WithTimeout under a sooner deadline made a new context, want the caller's")
-	} else {
-		stop()
-		if sooner.Err() != nil {
-			t.Error("the no-op cancel cancelled the caller's context")
-		}
-	}
 	later, cancel2 := context.WithTimeout(context.Background(), 10*d)
 	defer cancel2()
-	for name, parent := range map[string]context.Context{"later deadline": later, "no deadline": context.Background()} {
-		got, stop := vendorhttp.WithTimeout(parent, d)
-		dl, ok := got.Deadline()
-		if got == parent || !ok || time.Until(dl) > d {
-			t.Errorf("%s: WithTimeout deadline = %v (set %v), want within %v", name, time.Until(dl), ok, d)
+	for name, parent := range map[string]context.Context{"sooner deadline": sooner, "later deadline": later} {
+		got, stop := vendorhttp.Bound(parent, d)
+		if got != parent {
+			t.Errorf("%s: Bound made a new context, want the caller's", name)
 		}
 		stop()
+		if parent.Err() != nil {
+			t.Errorf("%s: the no-op cancel cancelled the caller's context", name)
+		}
+	}
+	got, stop := vendorhttp.Bound(context.Background(), d)
+	defer stop()
+	if dl, ok := got.Deadline(); !ok || time.Until(dl) > d {
+		t.Errorf("no deadline: Bound deadline = %v (set %v), want within %v", time.Until(dl), ok, d)
 	}
 }
 

@@ -76,11 +76,14 @@ type Config struct {
 	// ParamField is the ticket field holding captchaVerifyParam. It is
 	// passed to Alibaba unmodified. Default: DefaultParamField.
 	ParamField string
-	// HTTPClient sends the requests. Default: a client on
-	// vendorhttp.NewTransport (keep-alive, 256 idle connections per host).
+	// HTTPClient sends the requests. Default: a client whose transport keeps
+	// up to 256 idle connections per host (Go's default keeps 2) with bounded
+	// dial and TLS handshake times. Its own Timeout, if any, also applies.
 	HTTPClient *http.Client
-	// Timeout bounds each verification call. Default:
-	// vendorhttp.DefaultTimeout (2s).
+	// Timeout bounds a call that arrives without a deadline of its own: a
+	// direct call outside a Verifier. Through a Verifier, the Verifier's
+	// deadline (captcha.WithTimeout) alone bounds the call. Default:
+	// captcha.DefaultTimeout (2s).
 	Timeout time.Duration
 }
 
@@ -138,7 +141,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
-		timeout = vendorhttp.DefaultTimeout
+		timeout = captcha.DefaultTimeout
 	}
 	base, host, err := endpoint(cfg)
 	if err != nil {
@@ -224,9 +227,9 @@ func (p *Provider) TicketID(t captcha.Ticket) string { return t.Values[p.field] 
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	param := t.Values[p.field]
 	if len(param) > MaxParamLen {
-		return captcha.Result{Provider: Name, Code: CodeParamTooLong, At: time.Now()}, nil
+		return captcha.Result{Code: CodeParamTooLong}, nil
 	}
-	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
 	defer cancel()
 
 	var nonce [16]byte

@@ -93,7 +93,6 @@ func interpret(status int, body []byte) (captcha.Result, error) {
 	if callOK && r.HasResult && r.VerifyCode != "" {
 		code := safeCode(r.VerifyCode)
 		return captcha.Result{
-			Provider:  Name,
 			Passed:    r.VerifyResult && code[0] == 'T',
 			Code:      code,
 			RequestID: safeCode(r.RequestID),
@@ -126,7 +125,7 @@ func refused(code string, status int, requestID string) captcha.Result {
 	if code == "" {
 		code = "http-" + strconv.Itoa(status)
 	}
-	return captcha.Result{Provider: Name, Code: code, RequestID: safeCode(requestID)}
+	return captcha.Result{Code: code, RequestID: safeCode(requestID)}
 }
 
 // misconfigured lists the gateway code prefixes that mean our credentials,

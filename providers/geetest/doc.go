@@ -68,8 +68,8 @@
 // [DefaultV4APIBase]). GeeTest's SDKs and demos use plain HTTP, on which
 // anyone on the path could answer validate.php's md5(seccode) or v4's
 // "success" themselves; plain HTTP is used only when an APIBase says so, as
-// for the emulator. Both use internal/vendorhttp: pooled keep-alive
-// connections, a per-call deadline (2 s by default), bodies read under a cap,
-// and errors that never carry keys or ticket values. package geetesttest
-// emulates both APIs for tests and offline demos.
+// for the emulator. Both keep pooled keep-alive connections, run each call
+// under the Verifier's deadline (or their own Timeout outside a Verifier),
+// read bodies under a cap, and return errors that never carry keys or ticket
+// values. Package geetesttest emulates both APIs for tests and offline demos.
 package geetest

@@ -2,6 +2,7 @@ package geetest_test
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -126,7 +127,7 @@ func TestV4Replies(t *testing.T) {
 				t.Errorf("Passed = %v, want %v", res.Passed, tt.wantPass)
 			}
 			if tt.wantErr == nil {
-				if err != nil || res.Code != tt.wantCode || res.Provider != geetest.NameV4 {
+				if err != nil || res.Code != tt.wantCode {
 					t.Errorf("Verify = (%+v, %v), want code %q and nil error", res, err, tt.wantCode)
 				}
 			} else {
@@ -342,6 +343,34 @@ func TestRegisterFailback(t *testing.T) {
 				t.Errorf("Cause %q contains the private key", ch.Cause)
 			}
 		})
+	}
+}
+
+// TestRegisterSendsTheVerifiersClientIP: behind a proxy, register and
+// validate must send GeeTest the same client address; there is one
+// resolver, the Verifier's WithClientIP, configured once.
+func TestRegisterSendsTheVerifiersClientIP(t *testing.T) {
+	t.Parallel()
+	rp, base := newReplay(t, 200, fixture(t, "v3_register.json"))
+	p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), APIBase: base})
+	resolve, err := captcha.TrustedProxies("10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := captcha.New(p, captcha.WithClientIP(resolve), captcha.WithLogger(slog.New(slog.DiscardHandler))); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/register", nil)
+	r.RemoteAddr = "10.0.0.2:5555" // our load balancer
+	r.Header.Set("X-Forwarded-For", "198.51.100.23")
+	if _, err := p.Register(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, q, _ := rp.last(); q.Get("ip_address") != "198.51.100.23" {
+		t.Errorf("register sent ip_address %q, want the Verifier's resolution 198.51.100.23", q.Get("ip_address"))
+	}
+	if _, err := captcha.New(p, captcha.WithClientIP(captcha.RemoteAddrIP)); err == nil {
+		t.Error("a second Verifier on p with another WithClientIP was accepted")
 	}
 }
 

@@ -79,11 +79,14 @@ type V3Config struct {
 	// APIBase is the scheme and host of register.php and validate.php, e.g.
 	// an emulator's URL. Default: DefaultV3APIBase.
 	APIBase string
-	// HTTPClient sends the requests. Default: a client on
-	// vendorhttp.NewTransport. Its own Timeout, if any, also applies.
+	// HTTPClient sends the requests. Default: a client whose transport keeps
+	// up to 256 idle connections per host (Go's default keeps 2) with bounded
+	// dial and TLS handshake times. Its own Timeout, if any, also applies.
 	HTTPClient *http.Client
-	// Timeout bounds each call to GeeTest. Default: vendorhttp.DefaultTimeout
-	// (2s; GeeTest's SDKs use 5s, and any failure leads to failback).
+	// Timeout bounds a call that arrives without a deadline of its own: a
+	// direct call outside a Verifier, and every register call (Register ignores its caller's deadline). Through a Verifier, the Verifier's
+	// deadline (captcha.WithTimeout) alone bounds the call. Default:
+	// captcha.DefaultTimeout (2s).
 	Timeout time.Duration
 	// ChallengeMaxAge is how old an issued challenge may be when it is
 	// validated. Default: DefaultChallengeMaxAge (10 minutes).
@@ -94,10 +97,6 @@ type V3Config struct {
 	// ClientType is sent as client_type: "web", "h5", "native" or "unknown".
 	// Default: "" (not sent).
 	ClientType string
-	// ClientIP returns the client address sent as ip_address by the register
-	// step (Verify sends Ticket.ClientIP). Default: the host of r.RemoteAddr.
-	// WARNING: derive it from forwarding headers only behind proxies you trust.
-	ClientIP func(r *http.Request) string
 	// Logger receives RegisterHandler's line when register falls back to
 	// failback mode (at most one a minute). Default: slog.Default().
 	Logger *slog.Logger
@@ -126,7 +125,6 @@ type V3 struct {
 	maxAge       time.Duration
 	userID       func(*http.Request) string
 	clientType   string
-	clientIP     func(*http.Request) string
 	registerURL  string // with the fixed query parameters
 	validateURL  string
 	validateTail string // "&captchaid=...&json_format=1&sdk=..."
@@ -175,7 +173,7 @@ func NewV3(cfg V3Config) (*V3, error) {
 		return nil, errors.New("geetest: V3Config.Timeout must not be negative")
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = vendorhttp.DefaultTimeout
+		cfg.Timeout = captcha.DefaultTimeout
 	}
 	if cfg.ChallengeMaxAge < 0 {
 		return nil, errors.New("geetest: V3Config.ChallengeMaxAge must not be negative")
@@ -187,9 +185,6 @@ func NewV3(cfg V3Config) (*V3, error) {
 	case "", "web", "h5", "native", "unknown":
 	default:
 		return nil, fmt.Errorf("geetest: V3Config.ClientType %q is not web, h5, native or unknown", cfg.ClientType)
-	}
-	if cfg.ClientIP == nil {
-		cfg.ClientIP = captcha.RemoteAddrIP
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -205,7 +200,6 @@ func NewV3(cfg V3Config) (*V3, error) {
 		maxAge:       cfg.ChallengeMaxAge,
 		userID:       cfg.UserID,
 		clientType:   cfg.ClientType,
-		clientIP:     cfg.ClientIP,
 		registerURL:  base + "/register.php?gt=" + id + "&json_format=1&digestmod=" + url.QueryEscape(string(cfg.DigestMod)) + "&sdk=" + url.QueryEscape(SDK),
 		validateURL:  base + "/validate.php",
 		validateTail: "&captchaid=" + id + "&json_format=1&sdk=" + url.QueryEscape(SDK),
@@ -334,7 +328,7 @@ func (p *V3) CheckFailback(_ context.Context, t captcha.Ticket) error {
 func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	v := t.Values
 	if !wellFormedV3(v) {
-		return captcha.Result{Provider: NameV3, Code: "malformed", At: p.now()}, nil
+		return captcha.Result{Code: "malformed"}, nil
 	}
 	challenge, seccode := v[FieldChallenge], v[FieldSeccode]
 	st, err := p.status(t, challenge)
@@ -345,7 +339,7 @@ func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "failback", captcha.ErrOfflineTicket)
 	}
 
-	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
 	defer cancel()
 	req, err := p.validateRequest(ctx, t, challenge, seccode)
 	if err != nil {
@@ -363,7 +357,7 @@ func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "bad-reply", err)
 	}
-	res := captcha.Result{Provider: NameV3, At: p.now()}
+	var res captcha.Result
 	switch {
 	case answer == "false":
 		res.Code = "false"
@@ -469,7 +463,9 @@ type Challenge struct {
 // 4xx, it returns an error wrapping captcha.ErrThrottled or
 // captcha.ErrMisconfigured and no challenge: an offline challenge would let
 // a made-up answer reach the failback policy while GeeTest is up. r supplies
-// user_id and ip_address and may be nil.
+// user_id and ip_address and may be nil; ip_address is resolved by
+// captcha.ClientIP, the resolver of the Verifiers built on p
+// (captcha.WithClientIP), so register and validate send the same address.
 //
 // Only ctx's values are used: its cancellation and deadline are ignored and
 // the call is bounded by Timeout alone. Otherwise a client could choose
@@ -493,11 +489,11 @@ func (p *V3) Register(ctx context.Context, r *http.Request) (Challenge, error) {
 }
 
 func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
-	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
 	defer cancel()
 	var ip string
 	if r != nil {
-		ip = p.clientIP(r)
+		ip = captcha.ClientIP(p, r)
 	}
 	var scratch [256]byte
 	u := p.appendOptional(scratch[:0], r, ip)

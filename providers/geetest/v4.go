@@ -44,10 +44,14 @@ type V4Config struct {
 	// APIBase is the scheme and host of the /validate endpoint, e.g. an
 	// emulator's URL. Default: DefaultV4APIBase.
 	APIBase string
-	// HTTPClient sends the requests. Default: a client on
-	// vendorhttp.NewTransport. Its own Timeout, if any, also applies.
+	// HTTPClient sends the requests. Default: a client whose transport keeps
+	// up to 256 idle connections per host (Go's default keeps 2) with bounded
+	// dial and TLS handshake times. Its own Timeout, if any, also applies.
 	HTTPClient *http.Client
-	// Timeout bounds each call. Default: vendorhttp.DefaultTimeout (2s).
+	// Timeout bounds a call that arrives without a deadline of its own: a
+	// direct call outside a Verifier. Through a Verifier, the Verifier's
+	// deadline (captcha.WithTimeout) alone bounds the call. Default:
+	// captcha.DefaultTimeout (2s).
 	Timeout time.Duration
 }
 
@@ -124,7 +128,7 @@ func NewV4(cfg V4Config) (*V4, error) {
 		return nil, errors.New("geetest: V4Config.Timeout must not be negative")
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = vendorhttp.DefaultTimeout
+		cfg.Timeout = captcha.DefaultTimeout
 	}
 	p := &V4{
 		id:      cfg.CaptchaID,
@@ -208,9 +212,9 @@ func (p *V4) CheckFailback(_ context.Context, t captcha.Ticket) error {
 func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	v := t.Values
 	if !wellFormedV4(v) {
-		return captcha.Result{Provider: NameV4, Code: "malformed", At: p.now()}, nil
+		return captcha.Result{Code: "malformed"}, nil
 	}
-	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
 	defer cancel()
 	req, err := p.validateRequest(ctx, v)
 	if err != nil {
@@ -228,13 +232,13 @@ func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrUnavailable, "bad-reply", err)
 	}
-	return interpretV4(reply, p.now())
+	return interpretV4(reply)
 }
 
 // interpretV4 maps a decoded reply to a result or an error; see [V4] for
 // the table.
-func interpretV4(r v4Reply, at time.Time) (captcha.Result, error) {
-	res := captcha.Result{Provider: NameV4, At: at}
+func interpretV4(r v4Reply) (captcha.Result, error) {
+	var res captcha.Result
 	switch {
 	case r.Status == "success" && r.Result == "success":
 		res.Passed, res.Code = true, "success"

