@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Extractor reads the named ticket fields from r and returns the values it
@@ -36,7 +37,12 @@ const DefaultHeaderPrefix = "X-Captcha-"
 //
 // A field given twice in the same body or query is refused as
 // [ErrBadRequest], so that no two parsers can disagree about which value
-// counts.
+// counts. For the same reason a JSON string read for a field must be valid
+// UTF-8 once unescaped, as RFC 8259 requires: one holding an invalid byte, or
+// an unpaired surrogate escape such as \ud800, is refused as [ErrBadRequest],
+// where encoding/json would silently put U+FFFD in its place and hand the
+// protected handler a value other than the one verified. Form and multipart
+// values are taken byte for byte, as net/url and mime/multipart take them.
 func DefaultExtractor(maxBody int64) Extractor {
 	return func(r *http.Request, fields []string) (map[string]string, error) {
 		return newDefaultExtractor(fields, maxBody).extract(r)
@@ -77,10 +83,12 @@ func complete(m map[string]string, fields []string) bool {
 }
 
 // TicketFromBody returns an extractor that reads the fields from an
-// application/x-www-form-urlencoded, multipart/form-data or JSON body. Other
-// content types yield nothing. The body is read under maxBytes (a larger one
-// is [ErrBodyTooLarge], never truncated) and put back for the next handler.
-// A form that was already parsed (r.PostForm set) is read from r.PostForm.
+// application/x-www-form-urlencoded, multipart/form-data or JSON body, as
+// [DefaultExtractor] reads a body (a JSON string that is not valid UTF-8 is
+// refused). Other content types yield nothing. The body is read under
+// maxBytes (a larger one is [ErrBodyTooLarge], never truncated) and put back
+// for the next handler. A form that was already parsed (r.PostForm set) is
+// read from r.PostForm.
 func TicketFromBody(maxBytes int64) Extractor {
 	return func(r *http.Request, fields []string) (map[string]string, error) {
 		out := make(map[string]string, len(fields))
@@ -347,7 +355,10 @@ func scanMultipart(body []byte, contentType string, fields []string, out map[str
 	var seen uint64
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		// NextPart returns io.EOF itself after the closing delimiter, and
+		// wraps it when the body ends before one (a truncated or
+		// delimiter-less body), which mime/multipart's ReadForm refuses too.
+		if err == io.EOF { //nolint:errorlint // only the unwrapped io.EOF is the end
 			return nil
 		}
 		if err != nil {
@@ -372,7 +383,8 @@ func scanMultipart(body []byte, contentType string, fields []string, out map[str
 // scanJSON fills out with the wanted top-level members of a JSON object.
 // Strings are taken unquoted, numbers as written; null counts as absent; any
 // other type for a wanted member is ErrBadRequest, as is a body that is not a
-// JSON object or names a wanted member twice.
+// JSON object, names a wanted member twice, or gives one a string that is not
+// valid UTF-8 once unescaped (encoding/json would substitute U+FFFD).
 func scanJSON(b []byte, fields []string, out map[string]string) error {
 	if !json.Valid(b) {
 		return ErrBadRequest
@@ -448,8 +460,16 @@ func jsonScalar(v []byte) (string, error) {
 		return "", ErrBadRequest
 	case v[0] == '"':
 		inner := v[1 : len(v)-1]
+		// Escapes are ASCII, so the raw bytes must be valid UTF-8 on their
+		// own; only a \u escape can still add an unpaired surrogate.
+		if !utf8.Valid(inner) {
+			return "", ErrBadRequest
+		}
 		if bytes.IndexByte(inner, '\\') < 0 {
 			return string(inner), nil
+		}
+		if !pairedSurrogates(inner) {
+			return "", ErrBadRequest
 		}
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
@@ -463,6 +483,62 @@ func jsonScalar(v []byte) (string, error) {
 	default:
 		return "", ErrBadRequest
 	}
+}
+
+// pairedSurrogates reports whether every \u escape of a UTF-16 surrogate in
+// the inside of a valid JSON string is half of a pair: a high surrogate
+// (D800-DBFF) directly followed by an escaped low one (DC00-DFFF).
+func pairedSurrogates(s []byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		i++
+		if i >= len(s) || s[i] != 'u' {
+			continue
+		}
+		u, ok := hex4(s, i+1)
+		if !ok {
+			return false
+		}
+		i += 4
+		switch {
+		case u >= 0xdc00 && u <= 0xdfff:
+			return false
+		case u >= 0xd800 && u <= 0xdbff:
+			if i+6 >= len(s) || s[i+1] != '\\' || s[i+2] != 'u' {
+				return false
+			}
+			lo, ok := hex4(s, i+3)
+			if !ok || lo < 0xdc00 || lo > 0xdfff {
+				return false
+			}
+			i += 6
+		}
+	}
+	return true
+}
+
+// hex4 decodes the four hex digits at s[i:i+4].
+func hex4(s []byte, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 func skipSpace(b []byte, i int) int {

@@ -43,6 +43,29 @@ func TestTicketExtractors(t *testing.T) {
 		{"body only ignores the query reject", captcha.TicketFromBody(1024), func() *http.Request {
 			return httptest.NewRequest(http.MethodGet, "/?ticket=pass", nil)
 		}, http.StatusForbidden},
+		// Issue #11: encoding/json would hand the handler "pass\ufffd" for
+		// both; the extractor refuses them rather than verify another value.
+		{"json ticket with an invalid UTF-8 byte reject", captcha.DefaultExtractor(1024), func() *http.Request {
+			return jsonReq("{\"ticket\":\"pass\xab\"}")
+		}, http.StatusBadRequest},
+		{"json ticket with an unpaired surrogate escape reject", captcha.DefaultExtractor(1024), func() *http.Request {
+			return jsonReq(`{"ticket":"pass\ud800"}`)
+		}, http.StatusBadRequest},
+		{"json ticket with an escaped surrogate pair verified reject", captcha.DefaultExtractor(1024), func() *http.Request {
+			return jsonReq(`{"ticket":"pass\ud83d\ude00"}`)
+		}, http.StatusForbidden},
+		{"json invalid UTF-8 outside the ticket fields pass", captcha.DefaultExtractor(1024), func() *http.Request {
+			return jsonReq("{\"user\":\"\xab\",\"ticket\":\"pass\"}")
+		}, http.StatusOK},
+		// Found by FuzzScanMultipart: mime/multipart refuses a body that
+		// ends before any delimiter; the extractor took it for an empty form
+		// and fell through to the header.
+		{"multipart body without a delimiter reject", captcha.DefaultExtractor(1024), func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("0"))
+			r.Header.Set("Content-Type", "multipart/form-data; boundary=0")
+			r.Header.Set("X-Captcha-Ticket", "pass")
+			return r
+		}, http.StatusBadRequest},
 		{"body cap of a custom extractor reject", captcha.TicketFromBody(8), func() *http.Request { return form("pass") }, http.StatusRequestEntityTooLarge},
 		{"chain takes the first source reject", captcha.ChainExtractors(captcha.TicketFromQuery(), captcha.TicketFromHeader("X-Token-")), func() *http.Request {
 			r := httptest.NewRequest(http.MethodGet, "/?ticket=reject", nil)

@@ -239,8 +239,9 @@ func parseAuthorization(h string) (authorization, bool) {
 }
 
 // canonicalRequest builds the TC3 CanonicalRequest of a POST to "/": each
-// signed header as "name:value\n", its value trimmed (and, for x-tc-action,
-// in lower case, as the current signature demo signs it).
+// signed header as "name:value\n", its value trimmed of spaces and tabs as
+// tencent.Signer trims it (and, for x-tc-action, in lower case, as the
+// current signature demo signs it).
 func canonicalRequest(method string, signed []string, header func(string) string, payload []byte) string {
 	var b strings.Builder
 	b.WriteString(method)
@@ -248,7 +249,7 @@ func canonicalRequest(method string, signed []string, header func(string) string
 	for _, n := range signed {
 		b.WriteString(n)
 		b.WriteByte(':')
-		v := strings.TrimSpace(header(n))
+		v := strings.Trim(header(n), " \t")
 		if n == "x-tc-action" {
 			v = strings.ToLower(v)
 		}

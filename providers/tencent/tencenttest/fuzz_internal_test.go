@@ -1,9 +1,12 @@
 package tencenttest
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,4 +76,178 @@ func FuzzAPIBody(f *testing.F) {
 			t.Fatalf("body %q: %s for a correctly signed request", body, reply.Response.Error.Code)
 		}
 	})
+}
+
+// readFuzzRequest builds the request a server would read from method,
+// target, header lines and body, with "{name}" placeholders replaced by
+// values: the bytes go through http.ReadRequest, as net/http parses them.
+// ok is false for what net/http would refuse.
+func readFuzzRequest(method, target, header string, body []byte, values map[string]string) (*http.Request, bool) {
+	pairs := make([]string, 0, 2*len(values))
+	for k, v := range values {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	rep := strings.NewReplacer(pairs...)
+	target, header = rep.Replace(target), rep.Replace(header)
+	body = []byte(rep.Replace(string(body)))
+	var raw bytes.Buffer
+	raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: emulator.test\r\n")
+	for _, l := range strings.Split(header, "\n") {
+		if l = strings.TrimRight(l, "\r"); l != "" {
+			raw.WriteString(l + "\r\n")
+		}
+	}
+	raw.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
+	raw.Write(body)
+	r, err := http.ReadRequest(bufio.NewReader(&raw))
+	if err != nil {
+		return nil, false
+	}
+	return r, true
+}
+
+// FuzzEmulatorRequest sends requests built from fuzzed method, target,
+// headers and body to every endpoint of the emulator, with placeholders for
+// one minted ticket, the current timestamp and an Authorization computed by
+// tencent.Signer over the body: nothing panics; the API answers CaptchaCode 1
+// only to a POST carrying the minted ticket, its randstr and the demo app's
+// key, signed as tencent.Signer signs it (checked when it signs the same
+// headers), and only once; it never refuses the Signer's own signature; the
+// mint endpoint mints only on GET or POST for a positive app ID (or none),
+// and a minted ticket verifies for that app alone, once.
+func FuzzEmulatorRequest(f *testing.F) {
+	const api = "Content-Type: application/json\nX-TC-Action: DescribeCaptchaResult\nX-TC-Version: 2019-07-22\nX-TC-Timestamp: {ts}\nAuthorization: {auth}"
+	okBody := `{"CaptchaType":9,"Ticket":"{ticket}","UserIp":"127.0.0.1","Randstr":"{randstr}","CaptchaAppId":199999164,"AppSecretKey":"E4kwK9AcXQMHkktiItyMEyQPn"}`
+	for _, s := range [][4]string{
+		{"POST", "/", api, okBody},
+		// Found by this target: the emulator trimmed U+0085 off the
+		// Content-Type it verified; tencent.Signer signs it as sent.
+		{"POST", "/", strings.Replace(api, "application/json", "application/json\u0085", 1), okBody},
+		{"POST", "/", api, strings.Replace(okBody, "{randstr}", "@nope", 1)},
+		{"POST", "/", strings.Replace(api, "{ts}", "1", 1), okBody},
+		{"POST", "/", strings.Replace(api, "{auth}", "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/captcha/tc3_request, SignedHeaders=content-type;host, Signature="+strings.Repeat("0", 64), 1), okBody},
+		{"POST", "/", api + "\nX-TC-Content-SHA256: UNSIGNED-PAYLOAD", okBody},
+		{"GET", "/", api, okBody},
+		{"GET", "/emulator/mint", "", ""},
+		{"POST", "/emulator/mint?appid=199999164&risky=1", "", ""},
+		{"GET", "/emulator/mint?appid=42", "", ""},
+		{"GET", "/emulator/mint?appid=0", "", ""},
+		{"OPTIONS", "/emulator/mint", "", ""},
+		{"PUT", "/emulator/mint", "", ""},
+		{"HEAD", "/TCaptcha.js", "", ""},
+		{"GET", "/elsewhere", "", ""},
+	} {
+		f.Add(s[0], s[1], s[2], []byte(s[3]))
+	}
+	f.Fuzz(func(t *testing.T, method, target, header string, body []byte) {
+		e := New(Config{})
+		tk := e.Mint(0)
+		ts := e.Now().Unix()
+		values := map[string]string{"ticket": tk.Ticket, "randstr": tk.Randstr, "ts": strconv.FormatInt(ts, 10)}
+		signer := tencent.NewSigner(DemoSecretID, DemoSecretKey, tencent.Service, "emulator.test")
+		pre := body
+		for k, v := range values {
+			pre = bytes.ReplaceAll(pre, []byte("{"+k+"}"), []byte(v))
+		}
+		values["auth"] = signer.Authorization(ts, "application/json", pre)
+		serve := func() (*http.Request, *httptest.ResponseRecorder) {
+			r, ok := readFuzzRequest(method, target, header, body, values)
+			if !ok {
+				return nil, nil
+			}
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, r)
+			return r, w
+		}
+		// The body as the emulator read it, for the checks below.
+		r, _ := readFuzzRequest(method, target, header, body, values)
+		if r == nil {
+			return
+		}
+		var sent bytes.Buffer
+		_, _ = sent.ReadFrom(r.Body)
+		r, w := serve()
+
+		switch r.URL.Path {
+		case "/":
+			var reply apiReply
+			if err := json.Unmarshal(w.Body.Bytes(), &reply); err != nil || w.Code != http.StatusOK {
+				t.Fatalf("API answered %d %q", w.Code, w.Body.Bytes())
+			}
+			res := reply.Response
+			clientSigned := r.Header.Get("Authorization") != "" && r.Header.Get("Authorization") ==
+				tencent.NewSigner(DemoSecretID, DemoSecretKey, tencent.Service, r.Host).Authorization(ts, r.Header.Get("Content-Type"), sent.Bytes())
+			if res.Error != nil && strings.HasPrefix(res.Error.Code, "AuthFailure") && clientSigned && method == http.MethodPost &&
+				r.Header.Get("X-TC-Action") == tencent.Action && r.Header.Get("X-TC-Version") == "2019-07-22" && r.Header.Get("X-TC-Timestamp") == values["ts"] &&
+				r.Header.Get("X-TC-Content-SHA256") == "" && r.Header.Get("X-TC-Token") == "" {
+				t.Fatalf("API refused tencent.Signer's signature with %s: %q", res.Error.Code, r.Header)
+			}
+			if res.CaptchaCode == nil || *res.CaptchaCode != 1 {
+				return
+			}
+			var req struct {
+				Ticket, Randstr, AppSecretKey string
+				CaptchaAppId                  uint64 //nolint:revive // the API's spelling
+			}
+			if r.Method != http.MethodPost || json.Unmarshal(sent.Bytes(), &req) != nil || req.Ticket != tk.Ticket ||
+				req.Randstr != tk.Randstr || req.CaptchaAppId != DemoAppID || req.AppSecretKey != DemoAppSecretKey {
+				t.Fatalf("API passed %s %q", r.Method, sent.Bytes())
+			}
+			auth, ok := parseAuthorization(r.Header.Get("Authorization"))
+			if !ok {
+				t.Fatalf("API passed a request with Authorization %q", r.Header.Get("Authorization"))
+			}
+			if slices.Equal(auth.signedHeaders, []string{"content-type", "host"}) && r.Header.Get("X-TC-Content-SHA256") == "" {
+				ref, _ := parseAuthorization(tencent.NewSigner(auth.secretID, DemoSecretKey, auth.service, r.Host).Authorization(ts, r.Header.Get("Content-Type"), sent.Bytes()))
+				if ref.signature != auth.signature {
+					t.Fatalf("API passed signature %s; tencent.Signer computes %s for %q", auth.signature, ref.signature, r.Header)
+				}
+			}
+			if _, again := serve(); again != nil && strings.Contains(again.Body.String(), `"CaptchaCode":1,`) {
+				t.Fatalf("API passed the same ticket twice")
+			}
+		case MintPath:
+			checkMint(t, e, r, w)
+		case ScriptPath:
+			if w.Code == http.StatusOK && r.Method != http.MethodGet && r.Method != http.MethodHead {
+				t.Fatalf("script served to %s", r.Method)
+			}
+		default:
+			if w.Code != http.StatusNotFound {
+				t.Fatalf("%s %s answered %d", r.Method, r.URL.Path, w.Code)
+			}
+		}
+	})
+}
+
+// checkMint checks one answer of the mint endpoint: 200 only for GET or
+// POST with no appid or a positive one, and the minted ticket verifies for
+// that app only, once.
+func checkMint(t *testing.T, e *Emulator, r *http.Request, w *httptest.ResponseRecorder) {
+	t.Helper()
+	if w.Code != http.StatusOK {
+		return
+	}
+	appid := r.URL.Query().Get("appid")
+	id, err := strconv.ParseUint(appid, 10, 64)
+	if (r.Method != http.MethodGet && r.Method != http.MethodPost) || (appid != "" && (err != nil || id == 0)) {
+		t.Fatalf("mint answered 200 to %s %s", r.Method, r.URL)
+	}
+	if appid == "" {
+		id = DemoAppID
+	}
+	var m struct {
+		Ret                    int
+		Ticket, Randstr, Appid string
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || m.Ret != 0 || m.Appid != strconv.FormatUint(id, 10) {
+		t.Fatalf("mint answered %q for appid %q", w.Body.Bytes(), appid)
+	}
+	code, _ := e.judge(m.Ticket, m.Randstr, DemoAppID, DemoAppSecretKey)
+	if (code == 1) != (id == DemoAppID) {
+		t.Fatalf("ticket minted for app %d judged %d for the demo app", id, code)
+	}
+	if again, _ := e.judge(m.Ticket, m.Randstr, DemoAppID, DemoAppSecretKey); again == 1 {
+		t.Fatalf("ticket minted for app %d verified twice", id)
+	}
 }
