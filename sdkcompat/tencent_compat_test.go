@@ -23,7 +23,8 @@ import (
 )
 
 // tencentSDKClient is the official common client pointed at host (host:port)
-// over plain HTTP, as protocols.md §1.3 describes.
+// over plain HTTP, the way its requests are captured and recomputed
+// (docs/wire.md#tencent-tc3-signing).
 func tencentSDKClient(secretID, secretKey, token, host string) *common.Client {
 	cpf := profile.NewClientProfile()
 	cpf.HttpProfile.Scheme = "HTTP"

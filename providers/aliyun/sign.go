@@ -21,9 +21,9 @@ type header struct{ name, value string }
 type param struct{ key, value string }
 
 // appendCanonicalRequest appends the ACS3 canonical request for the given
-// parts to dst (protocols.md §2.4 steps 1-5) and returns it together with the
-// offsets of the signed-headers line inside the returned slice, so the caller
-// can reuse that line in the Authorization header.
+// parts to dst (docs/wire.md#alibaba-acs3-signing, steps 1-5) and returns it
+// together with the offsets of the signed-headers line inside the returned
+// slice, so the caller can reuse that line in the Authorization header.
 //
 // It is the general form the SDK's GetAuthorization computes: an empty path is
 // "/", query keys are sorted and values RFC 3986 encoded (an empty value gives

@@ -22,7 +22,8 @@ func hexSHA256(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// TestVectorA1 reproduces protocols.md §4.2 A-1 (the official V3 example).
+// TestVectorA1 reproduces vector A-1 of docs/wire.md#test-vectors (the
+// official V3 example).
 func TestVectorA1(t *testing.T) {
 	t.Parallel()
 	query := []param{
@@ -50,9 +51,9 @@ func TestVectorA1(t *testing.T) {
 	}
 }
 
-// TestVectorA2 reproduces protocols.md §4.2 A-2 (the SDK's own unit test):
-// an empty method and path, an empty query value, and two header names that
-// differ only in case, merged into one signed header.
+// TestVectorA2 reproduces vector A-2 of docs/wire.md#test-vectors (the SDK's
+// own unit test): an empty method and path, an empty query value, and two
+// header names that differ only in case, merged into one signed header.
 func TestVectorA2(t *testing.T) {
 	t.Parallel()
 	query := []param{{"test", "ok"}, {"empty", ""}}
@@ -109,8 +110,9 @@ func TestCanonicalRequestCases(t *testing.T) {
 	}
 }
 
-// TestVectorA5 reproduces protocols.md §4.2 A-5 with the provider's own
-// request builder: the body bytes, the content hash and the Authorization.
+// TestVectorA5 reproduces vector A-5 of docs/wire.md#test-vectors with the
+// provider's own request builder: the body bytes, the content hash and the
+// Authorization.
 func TestVectorA5(t *testing.T) {
 	t.Parallel()
 	p, err := New(Config{

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestChallengeHashG1 checks the challenge hashing against protocols §4.3
-// G-1, byte for byte.
+// TestChallengeHashG1 checks the challenge hashing against vector G-1 of
+// docs/wire.md#test-vectors, byte for byte.
 func TestChallengeHashG1(t *testing.T) {
 	t.Parallel()
 	const (

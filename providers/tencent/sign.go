@@ -101,8 +101,8 @@ func (s *Signer) appendScope(dst []byte, k *dayKey) []byte {
 }
 
 // appendCanonicalValue appends a header value as TC3 canonicalises it:
-// trimmed of surrounding spaces (protocols.md §1.3). The value is otherwise
-// signed as sent, as the official SDK does.
+// trimmed of surrounding spaces (docs/wire.md#tencent-tc3-signing, step 2).
+// The value is otherwise signed as sent, as the official SDK does.
 func appendCanonicalValue(dst []byte, v string) []byte {
 	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
 		v = v[1:]

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Vectors from protocols.md §4.1.
+// Vectors T-1 and T-3 of docs/wire.md#test-vectors.
 const (
 	vecSecretID  = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"
 	vecSecretKey = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
@@ -121,8 +121,9 @@ func TestSignerNoAllocs(t *testing.T) {
 	}
 }
 
-// referenceAuthorization is TC3 written out step by step (protocols.md §1.3)
-// with crypto/hmac and a per-call key derivation.
+// referenceAuthorization is TC3 written out step by step
+// (docs/wire.md#tencent-tc3-signing) with crypto/hmac and a per-call key
+// derivation.
 func referenceAuthorization(ts int64, body []byte) string {
 	mac := func(key []byte, msg string) []byte {
 		m := hmac.New(sha256.New, key)

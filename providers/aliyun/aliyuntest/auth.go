@@ -137,8 +137,8 @@ func (e *Emulator) secret(id string) (string, *gatewayError) {
 	return s, nil
 }
 
-// checkACS3 verifies an ACS3-HMAC-SHA256 request (protocols.md §2.4) over
-// the headers and body as received.
+// checkACS3 verifies an ACS3-HMAC-SHA256 request
+// (docs/wire.md#alibaba-acs3-signing) over the headers and body as received.
 func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *gatewayError {
 	incomplete := func(msg string) *gatewayError { return fail(http.StatusBadRequest, "IncompleteSignature", msg) }
 	auth := r.Header.Get("Authorization")
@@ -269,8 +269,9 @@ func percentEncode(s string) string {
 // rpcRequired lists the common parameters of an RPC-signed request.
 var rpcRequired = []string{"AccessKeyId", "Action", "Version", "Timestamp", "SignatureNonce", "SignatureMethod", "SignatureVersion"}
 
-// checkRPC verifies an RPC HMAC-SHA1 request (protocols.md §2.5): the
-// signature covers the query parameters except Signature plus the form body.
+// checkRPC verifies an RPC HMAC-SHA1 request
+// (docs/wire.md#alibaba-rpc-signing): the signature covers the query
+// parameters except Signature plus the form body.
 func (e *Emulator) checkRPC(r *http.Request, query, form url.Values) *gatewayError {
 	for _, k := range rpcRequired {
 		if query.Get(k) == "" {

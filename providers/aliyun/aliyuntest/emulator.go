@@ -15,8 +15,9 @@ import (
 	"github.com/captchakit/captcha/providers/providertest"
 )
 
-// Public demo defaults, the credentials of protocols.md §4.2, so that
-// New(Config{}) works and the published vectors verify against it.
+// Public demo defaults, the credentials of the Alibaba vectors in
+// docs/wire.md#test-vectors, so that New(Config{}) works and the published
+// vectors verify against it.
 const (
 	DefaultAccessKeyID     = "YourAccessKeyId"
 	DefaultAccessKeySecret = "YourAccessKeySecret"

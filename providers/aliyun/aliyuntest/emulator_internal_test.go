@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// TestRPCVectors reproduces protocols.md §4.2 with the
-// emulator's RPC (HMAC-SHA1) verifier.
+// TestRPCVectors reproduces vectors of
+// docs/wire.md#test-vectors with the emulator's RPC (HMAC-SHA1) verifier.
 func TestRPCVectors(t *testing.T) {
 	t.Parallel()
 	a6 := map[string]string{

@@ -3,7 +3,7 @@
 // v4 /validate endpoint, all under one URL, plus stand-in client scripts
 // (/static/gt.js, /static/gt4.js) with the real scripts' client API.
 //
-//	srv := geetesttest.NewServer(t, geetesttest.Config{}) // demo keys of protocols.md
+//	srv := geetesttest.NewServer(t, geetesttest.Config{}) // GeeTest's demo keys (docs/wire.md#test-vectors)
 //	p3, _ := geetest.NewV3(geetest.V3Config{
 //		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
 //		StatusStore: st, APIBase: srv.URL,
@@ -22,24 +22,26 @@
 // issued (also with the two characters the slide captcha appends) once,
 // within ChallengeTTL, when geetest_validate is md5(key + "geetest" +
 // challenge) and geetest_seccode is that validate followed by "|jordan"
-// (the formula of GeeTest's legacy SDK pre-check, protocols §3.1.2); it then
-// answers {"seccode": md5(seccode)}, else {"seccode":"false"} (raw text
-// without json_format=1). [Emulator.Solve] computes those values for a
-// challenge, as a user solving the puzzle would get them.
+// (the formula of GeeTest's legacy SDK pre-check,
+// docs/wire.md#geetest-v3-validate); it then answers {"seccode":
+// md5(seccode)}, else {"seccode":"false"} (raw text without json_format=1).
+// [Emulator.Solve] computes those values for a challenge, as a user solving
+// the puzzle would get them.
 //
 // # v4
 //
 // /validate (captcha_id in the query or form) recomputes sign_token, requires
 // a decimal gen_time (-50005), knows only its captcha ID (-50103), accepts a
 // lot_number it minted once (-50003 afterwards) within LotTTL ("pass_token
-// expire" after), and answers with the bodies of protocols §4.3 G-5.
-// [Emulator.MintV4] mints a full passing value set. Two other mints draw the
-// replies a client's own values can cause: [Emulator.MintV4Undecryptable]
-// gets -50002 (param decrypt error: a captcha_output GeeTest cannot decrypt)
-// and [Emulator.MintV4NoVerdict] a JSON object with neither status nor result.
+// expire" after), and answers with the bodies of vector G-5
+// (docs/wire.md#test-vectors). [Emulator.MintV4] mints a full passing value
+// set. Two other mints draw the replies a client's own values can cause:
+// [Emulator.MintV4Undecryptable] gets -50002 (param decrypt error: a
+// captcha_output GeeTest cannot decrypt) and [Emulator.MintV4NoVerdict] a
+// JSON object with neither status nor result.
 // GeeTest does not document its reply to a wrong sign_token; the emulator
-// answers result "fail" with reason "sign_token error", as protocols §3.3
-// suggests.
+// answers result "fail" with reason "sign_token error", a guess
+// (docs/wire.md#geetest-v4-validate).
 //
 // # Faults
 //

@@ -18,8 +18,9 @@ import (
 	"github.com/captchakit/captcha/providers/providertest"
 )
 
-// Public demo credentials from GeeTest's demos (protocols §3.1, §3.2), so
-// that New(Config{}) works and the vectors of §4.3 verify against it.
+// Public demo credentials from GeeTest's demos (docs/wire.md#test-vectors),
+// so that New(Config{}) works and the GeeTest vectors there verify against
+// it.
 const (
 	DefaultV3CaptchaID  = "c9c4facd1a6feeb80802222cbb74ca8e"
 	DefaultV3PrivateKey = "e4e298788aa8c768397639deb9b249a9"
@@ -242,8 +243,8 @@ func (e *Emulator) serveRegister(w http.ResponseWriter, r *http.Request) {
 	}{c})
 }
 
-// hashChallenge is GeeTest's challenge hashing per digestmod (protocols
-// §3.1.1); unknown modes hash as md5.
+// hashChallenge is GeeTest's challenge hashing per digestmod
+// (docs/wire.md#geetest-v3-digestmod); unknown modes hash as md5.
 func hashChallenge(mod, origin, key string) string {
 	switch mod {
 	case "sha256":

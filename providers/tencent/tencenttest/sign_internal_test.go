@@ -7,7 +7,7 @@ import (
 )
 
 // TestCanonicalVectors checks the emulator's own TC3 implementation against
-// the official vectors T-1 and T-2 (protocols.md §4.1).
+// the official vectors T-1 and T-2 (docs/wire.md#test-vectors).
 func TestCanonicalVectors(t *testing.T) {
 	t.Parallel()
 	const (
