@@ -94,25 +94,81 @@ func trimPrefix(s string) string {
 	return s
 }
 
-// StatusCode maps an error returned by a Verifier to an HTTP status:
-// 200 for nil; 400 for [ErrBadRequest]; 413 for [ErrBodyTooLarge]; 403 for
-// [ErrMissingTicket], [ErrRejected], [ErrReplayed], [ErrNoServerStatus] and
-// [ErrFailbackDenied]; 503 for [ErrUnavailable], [ErrThrottled] and
-// [ErrLedger]; 500 for [ErrMisconfigured] and any other error.
-func StatusCode(err error) int {
-	switch {
-	case err == nil:
-		return http.StatusOK
-	case errors.Is(err, ErrBadRequest):
-		return http.StatusBadRequest
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrMissingTicket), errors.Is(err, ErrRejected), errors.Is(err, ErrReplayed),
-		errors.Is(err, ErrNoServerStatus), errors.Is(err, ErrFailbackDenied):
-		return http.StatusForbidden
-	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrThrottled), errors.Is(err, ErrLedger):
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
+// health is what an outcome tells a provider's circuit breaker.
+type health int
+
+const (
+	healthAnswer   health = iota // the vendor answered: counts as a success
+	healthFailure                // the vendor failed: counts toward opening
+	healthExcluded               // no evidence either way: not counted
+)
+
+// outcomes is the one classification table of the package. Every error a
+// Verifier returns wraps one of these sentinels; the first row that matches
+// decides the HTTP status ([StatusCode]) and what the outcome tells the
+// breaker. Only ErrUnavailable can lead to the failback policy, and only
+// while the breaker is open. How the providers reach these classes from HTTP
+// statuses and vendor codes is in docs/failback.md ("Outcome classes").
+//
+//	sentinel            status  breaker   failback
+//	ErrBadRequest       400     answer    never
+//	ErrBodyTooLarge     413     answer    never
+//	ErrMissingTicket    403     answer    never
+//	ErrRejected         403     answer    never
+//	ErrReplayed         403     answer    never
+//	ErrNoServerStatus   403     answer    never
+//	ErrFailbackDenied   403     answer    (the policy's own refusal)
+//	ErrOfflineTicket    503     excluded  while the breaker is open
+//	ErrNotSent          503     excluded  while the breaker is open
+//	ErrUnavailable      503     failure   while the breaker is open
+//	ErrThrottled        503     answer    never
+//	ErrLedger           503     answer    never
+//	ErrMisconfigured    500     answer    never
+//
+// ErrOfflineTicket and ErrNotSent come wrapped together with ErrUnavailable
+// and sit above it, so they win.
+var outcomes = [...]struct {
+	err    error
+	status int
+	health health
+}{
+	{ErrBadRequest, http.StatusBadRequest, healthAnswer},
+	{ErrBodyTooLarge, http.StatusRequestEntityTooLarge, healthAnswer},
+	{ErrMissingTicket, http.StatusForbidden, healthAnswer},
+	{ErrRejected, http.StatusForbidden, healthAnswer},
+	{ErrReplayed, http.StatusForbidden, healthAnswer},
+	{ErrNoServerStatus, http.StatusForbidden, healthAnswer},
+	{ErrFailbackDenied, http.StatusForbidden, healthAnswer},
+	{ErrOfflineTicket, http.StatusServiceUnavailable, healthExcluded},
+	{ErrNotSent, http.StatusServiceUnavailable, healthExcluded},
+	{ErrUnavailable, http.StatusServiceUnavailable, healthFailure},
+	{ErrThrottled, http.StatusServiceUnavailable, healthAnswer},
+	{ErrLedger, http.StatusServiceUnavailable, healthAnswer},
+	{ErrMisconfigured, http.StatusInternalServerError, healthAnswer},
+}
+
+// classify returns the index in outcomes of the first row err wraps, or -1.
+func classify(err error) int {
+	for i, o := range outcomes {
+		if errors.Is(err, o.err) {
+			return i
+		}
 	}
+	return -1
+}
+
+// StatusCode maps an error returned by a Verifier to an HTTP status, by the
+// package's outcome table: 200 for nil; 400 for [ErrBadRequest]; 413 for
+// [ErrBodyTooLarge]; 403 for [ErrMissingTicket], [ErrRejected],
+// [ErrReplayed], [ErrNoServerStatus] and [ErrFailbackDenied]; 503 for
+// [ErrUnavailable] (with [ErrOfflineTicket] or [ErrNotSent]), [ErrThrottled]
+// and [ErrLedger]; 500 for [ErrMisconfigured] and any other error.
+func StatusCode(err error) int {
+	if err == nil {
+		return http.StatusOK
+	}
+	if i := classify(err); i >= 0 {
+		return outcomes[i].status
+	}
+	return http.StatusInternalServerError
 }

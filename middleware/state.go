@@ -170,10 +170,8 @@ func answered(err error) bool {
 		return true
 	}
 	var ve *VerifyError
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotSent) || !errors.As(err, &ve) {
-		return false
-	}
-	return !isTransportCode(ve.Code)
+	i := classify(err)
+	return i >= 0 && outcomes[i].health == healthAnswer && errors.As(err, &ve) && !isTransportCode(ve.Code)
 }
 
 // limited logs one line per kind at most once a minute: a wrong key or a

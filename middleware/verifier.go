@@ -241,20 +241,23 @@ func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
 	return v.p.Verify(ctx, t)
 }
 
-// healthOutcome is what a provider call tells the breaker: only unavailable
-// answers count against the provider, and not when no call was made (a
-// ticket issued in failback mode).
+// healthOutcome is what a provider call tells the breaker, by the outcome
+// table: only vendor failures count against it; calls that never reached
+// the vendor, and tickets issued in failback mode, are not counted.
 func healthOutcome(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrOfflineTicket), errors.Is(err, ErrNotSent):
-		return errHealthExcluded
-	case errors.Is(err, ErrUnavailable):
-		return errHealthFailure
-	default:
+	if err == nil {
 		return nil
 	}
+	i := classify(err)
+	switch {
+	case i < 0:
+		return nil
+	case outcomes[i].health == healthFailure:
+		return errHealthFailure
+	case outcomes[i].health == healthExcluded:
+		return errHealthExcluded
+	}
+	return nil
 }
 
 // pass fills in the fields of a passing Result that the core alone owns:
@@ -379,9 +382,6 @@ func (v *Verifier) fail(code string, err error) error {
 	return &VerifyError{Provider: v.name, Code: code, Err: err}
 }
 
-var sentinels = []error{ErrMissingTicket, ErrBadRequest, ErrBodyTooLarge, ErrRejected, ErrReplayed,
-	ErrNoServerStatus, ErrUnavailable, ErrThrottled, ErrMisconfigured, ErrFailbackDenied, ErrLedger}
-
 // transportCodes are the VerifyError codes of failures that carried no reply
 // from the vendor (internal/vendorhttp writes them): they never tell that the
 // vendor answered.
@@ -389,14 +389,9 @@ var transportCodes = []string{"transport", "timeout", "not-sent", "tls", "dns", 
 
 func isTransportCode(c string) bool { return slices.Contains(transportCodes, c) }
 
-func isClassified(err error) bool {
-	for _, s := range sentinels {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
-}
+// isClassified reports whether err wraps one of the outcome table's
+// sentinels.
+func isClassified(err error) bool { return classify(err) >= 0 }
 
 // classOr returns err if it wraps one of the sentinels, else err wrapped
 // with class.

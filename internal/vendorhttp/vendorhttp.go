@@ -105,10 +105,32 @@ func Bound(ctx context.Context, d time.Duration) (context.Context, context.Cance
 	return context.WithTimeout(ctx, d)
 }
 
+// Exchange is the one shape of a vendor call: it bounds ctx (see [Bound]),
+// builds the request with build (an error there is a misconfiguration), sends
+// it with [Do], and hands the reply's status and body to read, which turns
+// them into the provider's answer, classifying errors with [Wrap] and
+// [ClassifyStatus]. The body is only valid during read.
+func Exchange[T any](ctx context.Context, c *http.Client, provider string, timeout time.Duration,
+	build func(context.Context) (*http.Request, error), read func(status int, body []byte) (T, error)) (T, error) {
+	var zero T
+	ctx, cancel := Bound(ctx, timeout)
+	defer cancel()
+	req, err := build(ctx)
+	if err != nil {
+		return zero, Wrap(provider, captcha.ErrMisconfigured, "request", err)
+	}
+	status, buf, err := Do(c, provider, req)
+	if err != nil {
+		return zero, err
+	}
+	defer PutBuffer(buf)
+	return read(status, buf.Bytes())
+}
+
 // Do sends req with c and reads the reply into a pooled buffer under MaxBody,
 // always closing the body. It returns the status and the buffer, which the
 // caller gives back with PutBuffer. A transport or read error (a reply over the
-// cap included) comes back classified by [Transport], with no buffer.
+// cap included) comes back classified by [ClassifyTransport], with no buffer.
 //
 // Do watches the call with an httptrace.ClientTrace: a request whose deadline
 // passed before it was written and before a connection to the vendor was even
@@ -122,14 +144,14 @@ func Do(c *http.Client, provider string, req *http.Request) (status int, body *b
 	resp, err := c.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && !w.reached() {
-			return 0, nil, Fail(provider, captcha.ErrUnavailable, "not-sent", fmt.Errorf("%w: %w", captcha.ErrNotSent, ctx.Err()))
+			return 0, nil, Wrap(provider, captcha.ErrUnavailable, "not-sent", fmt.Errorf("%w: %w", captcha.ErrNotSent, ctx.Err()))
 		}
-		return 0, nil, Transport(provider, err)
+		return 0, nil, ClassifyTransport(provider, err)
 	}
 	buf := Buffer()
 	if err := ReadBody(resp, buf); err != nil {
 		PutBuffer(buf)
-		return 0, nil, Transport(provider, err)
+		return 0, nil, ClassifyTransport(provider, err)
 	}
 	return resp.StatusCode, buf, nil
 }
@@ -152,10 +174,10 @@ func (w *wire) trace() *httptrace.ClientTrace {
 // pooled one.
 func (w *wire) reached() bool { return w.connecting.Load() || w.wrote.Load() }
 
-// Fail returns a *captcha.VerifyError of class for provider, with cause
+// Wrap returns a *captcha.VerifyError of class for provider, with cause
 // appended to the message after removing anything that could carry a secret
 // or a ticket (a *url.Error's URL).
-func Fail(provider string, class error, code string, cause error) error {
+func Wrap(provider string, class error, code string, cause error) error {
 	err := class
 	if cause != nil {
 		err = fmt.Errorf("%w: %w", class, Sanitize(cause))
@@ -181,26 +203,26 @@ type opError struct {
 func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
-// Transport classifies an error from http.Client.Do (or from reading a
+// ClassifyTransport classifies an error from http.Client.Do (or from reading a
 // reply). Permanent errors are captcha.ErrMisconfigured: they will not heal
 // by waiting, so they must be loud and must never lead to failback (the same
 // line go-retryablehttp draws): a certificate that does not verify (code
 // "tls"), a host that does not exist ("dns"), an unsupported URL scheme
 // ("scheme"). Everything else (timeouts, refused or reset connections, a done
 // context) means the vendor could not be asked: captcha.ErrUnavailable.
-func Transport(provider string, err error) error {
+func ClassifyTransport(provider string, err error) error {
 	switch {
 	case permanentTLS(err):
-		return Fail(provider, captcha.ErrMisconfigured, "tls", err)
+		return Wrap(provider, captcha.ErrMisconfigured, "tls", err)
 	case noSuchHost(err):
-		return Fail(provider, captcha.ErrMisconfigured, "dns", err)
+		return Wrap(provider, captcha.ErrMisconfigured, "dns", err)
 	case strings.Contains(err.Error(), "unsupported protocol scheme"):
 		// net/http's error for it is an unexported string type.
-		return Fail(provider, captcha.ErrMisconfigured, "scheme", err)
+		return Wrap(provider, captcha.ErrMisconfigured, "scheme", err)
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return Fail(provider, captcha.ErrUnavailable, "timeout", err)
+		return Wrap(provider, captcha.ErrUnavailable, "timeout", err)
 	}
-	return Fail(provider, captcha.ErrUnavailable, "transport", err)
+	return Wrap(provider, captcha.ErrUnavailable, "transport", err)
 }
 
 func permanentTLS(err error) bool {
@@ -223,20 +245,20 @@ func noSuchHost(err error) bool {
 	return errors.As(err, &derr) && derr.IsNotFound
 }
 
-// Status classifies a non-2xx reply that carried no vendor error envelope:
+// ClassifyStatus classifies a non-2xx reply that carried no vendor error envelope:
 // 429 is throttling; 5xx is unavailability; any other status (a proxy's or a
 // WAF's 403, a 404 from a wrong endpoint) is a misconfiguration. A 4xx must
 // never lead to failback: the ticket is part of the request, so an attacker
 // who can make something between us and the vendor refuse it (a WAF rule)
 // would otherwise choose the failback policy.
-func Status(provider string, code int) error {
+func ClassifyStatus(provider string, code int) error {
 	c := "http-" + strconv.Itoa(code)
 	switch {
 	case code == http.StatusTooManyRequests:
-		return Fail(provider, captcha.ErrThrottled, c, nil)
+		return Wrap(provider, captcha.ErrThrottled, c, nil)
 	case code >= 500:
-		return Fail(provider, captcha.ErrUnavailable, c, nil)
+		return Wrap(provider, captcha.ErrUnavailable, c, nil)
 	default:
-		return Fail(provider, captcha.ErrMisconfigured, c, nil)
+		return Wrap(provider, captcha.ErrMisconfigured, c, nil)
 	}
 }

@@ -35,7 +35,7 @@ func TestStatus(t *testing.T) {
 		{302, captcha.ErrMisconfigured},
 	}
 	for _, tt := range tests {
-		err := vendorhttp.Status("x", tt.code)
+		err := vendorhttp.ClassifyStatus("x", tt.code)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("Status(%d) = %v, want %v", tt.code, err, tt.want)
 		}
@@ -65,7 +65,7 @@ func TestReadBodyCap(t *testing.T) {
 func TestTransportErrorHidesURL(t *testing.T) {
 	t.Parallel()
 	cause := &url.Error{Op: "Post", URL: "https://vendor.example/validate?secret=s3cr3t&ticket=t1ck3t", Err: io.ErrUnexpectedEOF}
-	err := vendorhttp.Transport("x", cause)
+	err := vendorhttp.ClassifyTransport("x", cause)
 	if !errors.Is(err, captcha.ErrUnavailable) || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("Transport() = %v, want ErrUnavailable wrapping the cause", err)
 	}

@@ -29,8 +29,8 @@ const (
 	Version = "2023-03-05"
 )
 
-// Regions and their endpoints (protocols.md §2.1). The region must match the
-// front-end AliyunCaptchaConfig.region.
+// Regions and their endpoints (docs/wire.md#alibaba-endpoints). The region
+// must match the front-end AliyunCaptchaConfig.region.
 const (
 	RegionCN  = "cn"  // Chinese mainland: captcha.cn-shanghai.aliyuncs.com
 	RegionSGP = "sgp" // outside the mainland: captcha.ap-southeast-1.aliyuncs.com
@@ -229,21 +229,11 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	if len(param) > MaxParamLen {
 		return captcha.Result{Code: CodeParamTooLong}, nil
 	}
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
-
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	req, err := p.newRequest(ctx, param, time.Now(), nonce)
-	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrMisconfigured, "request", err)
-	}
-	status, buf, err := vendorhttp.Do(p.client, Name, req)
-	if err != nil {
-		return captcha.Result{}, err
-	}
-	defer vendorhttp.PutBuffer(buf)
-	res, err := interpret(status, buf.Bytes())
+	res, err := vendorhttp.Exchange(ctx, p.client, Name, p.timeout, func(ctx context.Context) (*http.Request, error) {
+		return p.newRequest(ctx, param, time.Now(), nonce)
+	}, interpret)
 	if err != nil {
 		return captcha.Result{}, err
 	}
@@ -356,18 +346,18 @@ func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	v := t.Values[p.field]
 	switch {
 	case v == "":
-		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errEmptyParam)
+		return vendorhttp.Wrap(Name, captcha.ErrRejected, "failback", errEmptyParam)
 	case len(v) > MaxParamLen:
-		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errLongParam)
+		return vendorhttp.Wrap(Name, captcha.ErrRejected, "failback", errLongParam)
 	}
 	var shape struct {
 		SceneID *string `json:"sceneId"`
 	}
 	if v[0] != '{' || json.Unmarshal([]byte(v), &shape) != nil {
-		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errNotObject)
+		return vendorhttp.Wrap(Name, captcha.ErrRejected, "failback", errNotObject)
 	}
 	if shape.SceneID != nil && *shape.SceneID != p.sceneID {
-		return vendorhttp.Fail(Name, captcha.ErrRejected, "failback", errOtherScene)
+		return vendorhttp.Wrap(Name, captcha.ErrRejected, "failback", errOtherScene)
 	}
 	return nil
 }

@@ -84,10 +84,10 @@ func interpret(status int, body []byte) (captcha.Result, error) {
 		case code != "":
 			return captcha.Result{}, classify(code, status)
 		}
-		return captcha.Result{}, vendorhttp.Status(Name, status)
+		return captcha.Result{}, vendorhttp.ClassifyStatus(Name, status)
 	}
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrUnavailable, "decode", errUndecodable)
+		return captcha.Result{}, vendorhttp.Wrap(Name, captcha.ErrUnavailable, "decode", errUndecodable)
 	}
 	callOK := (!r.HasSuccess || r.Success) && (r.Code == "" || r.Code == "Success")
 	if callOK && r.HasResult && r.VerifyCode != "" {
@@ -104,7 +104,7 @@ func interpret(status int, body []byte) (captcha.Result, error) {
 		}
 		return captcha.Result{}, classify(r.Code, status)
 	}
-	return captcha.Result{}, vendorhttp.Fail(Name, captcha.ErrUnavailable, "decode", errNoVerdict)
+	return captcha.Result{}, vendorhttp.Wrap(Name, captcha.ErrUnavailable, "decode", errNoVerdict)
 }
 
 // clientCaused reports whether a gateway refusal is about the value the
@@ -165,7 +165,7 @@ func classify(code string, status int) error {
 	case status >= 400 && status < 500:
 		class = captcha.ErrMisconfigured
 	}
-	return vendorhttp.Fail(Name, class, code, nil)
+	return vendorhttp.Wrap(Name, class, code, nil)
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {

@@ -281,27 +281,27 @@ func wellFormedV3(v map[string]string) bool {
 // challenge, is not older than the maximum age and not in the future.
 func (p *V3) status(t captcha.Ticket, challenge string) (captcha.ServerStatus, error) {
 	if t.Request == nil {
-		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "no-request", nil)
+		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "no-request", nil)
 	}
 	st, ok, err := p.store.ServerStatus(t.Request)
 	if err != nil {
 		if errors.Is(err, captcha.ErrNoServerStatus) {
 			return captcha.ServerStatus{}, &captcha.VerifyError{Provider: NameV3, Code: "session", Err: err}
 		}
-		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "session", err)
+		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "session", err)
 	}
 	if !ok {
-		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "no-status", nil)
+		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "no-status", nil)
 	}
 	if !st.Issued(issuedChallenge(challenge)) {
-		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "challenge-mismatch", nil)
+		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "challenge-mismatch", nil)
 	}
 	now := p.now()
 	switch {
 	case st.IssuedAt.After(now.Add(clockSkew)):
-		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "future", nil)
+		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "future", nil)
 	case now.Sub(st.IssuedAt) > p.maxAge:
-		return captcha.ServerStatus{}, vendorhttp.Fail(NameV3, captcha.ErrNoServerStatus, "stale", nil)
+		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "stale", nil)
 	}
 	return st, nil
 }
@@ -315,7 +315,7 @@ func (p *V3) status(t captcha.Ticket, challenge string) (captcha.ServerStatus, e
 // policy then decides. It makes no network call.
 func (p *V3) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	if !wellFormedV3(t.Values) {
-		return vendorhttp.Fail(NameV3, captcha.ErrRejected, "malformed", nil)
+		return vendorhttp.Wrap(NameV3, captcha.ErrRejected, "malformed", nil)
 	}
 	_, err := p.status(t, t.Values[FieldChallenge])
 	return err
@@ -336,26 +336,25 @@ func (p *V3) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 		return captcha.Result{}, err
 	}
 	if !st.Online {
-		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "failback", captcha.ErrOfflineTicket)
+		return captcha.Result{}, vendorhttp.Wrap(NameV3, captcha.ErrUnavailable, "failback", captcha.ErrOfflineTicket)
 	}
 
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
-	req, err := p.validateRequest(ctx, t, challenge, seccode)
-	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "request", err)
-	}
-	status, buf, err := vendorhttp.Do(p.client, NameV3, req)
-	if err != nil {
-		return captcha.Result{}, err
-	}
-	defer vendorhttp.PutBuffer(buf)
+	return vendorhttp.Exchange(ctx, p.client, NameV3, p.timeout, func(ctx context.Context) (*http.Request, error) {
+		return p.validateRequest(ctx, t, challenge, seccode)
+	}, func(status int, body []byte) (captcha.Result, error) {
+		return readValidate(status, body, seccode)
+	})
+}
+
+// readValidate turns a validate.php reply into the provider's answer: a pass
+// only when GeeTest answered md5(seccode).
+func readValidate(status int, body []byte, seccode string) (captcha.Result, error) {
 	if status != http.StatusOK {
-		return captcha.Result{}, vendorhttp.Status(NameV3, status)
+		return captcha.Result{}, vendorhttp.ClassifyStatus(NameV3, status)
 	}
-	answer, err := parseValidate(buf.Bytes())
+	answer, err := parseValidate(body)
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "bad-reply", err)
+		return captcha.Result{}, vendorhttp.Wrap(NameV3, captcha.ErrUnavailable, "bad-reply", err)
 	}
 	var res captcha.Result
 	switch {
@@ -489,8 +488,13 @@ func (p *V3) Register(ctx context.Context, r *http.Request) (Challenge, error) {
 }
 
 func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
+	return vendorhttp.Exchange(ctx, p.client, NameV3, p.timeout, func(ctx context.Context) (*http.Request, error) {
+		return p.registerRequest(ctx, r)
+	}, readRegister)
+}
+
+// registerRequest builds the register.php request.
+func (p *V3) registerRequest(ctx context.Context, r *http.Request) (*http.Request, error) {
 	var ip string
 	if r != nil {
 		ip = captcha.ClientIP(p, r)
@@ -503,30 +507,30 @@ func (p *V3) register(ctx context.Context, r *http.Request) (string, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return "", vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "request", err)
+		return nil, err
 	}
 	req.Header["Accept"] = hdrJSON
 	req.Header["User-Agent"] = hdrUserAgent
-	status, buf, err := vendorhttp.Do(p.client, NameV3, req)
-	if err != nil {
-		return "", err
-	}
-	defer vendorhttp.PutBuffer(buf)
+	return req, nil
+}
+
+// readRegister turns a register.php reply into GeeTest's origin challenge.
+func readRegister(status int, body []byte) (string, error) {
 	if status != http.StatusOK {
-		return "", vendorhttp.Status(NameV3, status)
+		return "", vendorhttp.ClassifyStatus(NameV3, status)
 	}
-	origin, err := parseRegister(buf.Bytes())
+	origin, err := parseRegister(body)
 	switch {
 	case errors.Is(err, errRegisterRefused):
-		return "", vendorhttp.Fail(NameV3, captcha.ErrMisconfigured, "register-refused", err)
+		return "", vendorhttp.Wrap(NameV3, captcha.ErrMisconfigured, "register-refused", err)
 	case err != nil:
-		return "", vendorhttp.Fail(NameV3, captcha.ErrUnavailable, "register", err)
+		return "", vendorhttp.Wrap(NameV3, captcha.ErrUnavailable, "register", err)
 	}
 	return origin, nil
 }
 
 // hashChallenge hashes GeeTest's origin challenge with the private key per
-// the configured digest mode (protocols §3.1.1, vectors G-1).
+// the configured digest mode (docs/wire.md#geetest-v3-digestmod, vector G-1).
 func (p *V3) hashChallenge(origin string) string {
 	return hashChallenge(p.digest, origin, p.key)
 }

@@ -190,18 +190,18 @@ func isDigits(s string) bool {
 func (p *V4) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	v := t.Values
 	if !wellFormedV4(v) || !isLowerHex(v[FieldLotNumber], 32) {
-		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "malformed", nil)
+		return vendorhttp.Wrap(NameV4, captcha.ErrRejected, "malformed", nil)
 	}
 	sec, err := strconv.ParseInt(v[FieldGenTime], 10, 64)
 	if err != nil {
-		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "malformed", nil)
+		return vendorhttp.Wrap(NameV4, captcha.ErrRejected, "malformed", nil)
 	}
 	gen, now := time.Unix(sec, 0), p.now()
 	switch {
 	case gen.After(now.Add(clockSkew)):
-		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "future", nil)
+		return vendorhttp.Wrap(NameV4, captcha.ErrRejected, "future", nil)
 	case now.Sub(gen) > V4MaxAge:
-		return vendorhttp.Fail(NameV4, captcha.ErrRejected, "stale", nil)
+		return vendorhttp.Wrap(NameV4, captcha.ErrRejected, "stale", nil)
 	}
 	return nil
 }
@@ -214,23 +214,19 @@ func (p *V4) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, erro
 	if !wellFormedV4(v) {
 		return captcha.Result{Code: "malformed"}, nil
 	}
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
-	req, err := p.validateRequest(ctx, v)
-	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrMisconfigured, "request", err)
-	}
-	status, buf, err := vendorhttp.Do(p.client, NameV4, req)
-	if err != nil {
-		return captcha.Result{}, err
-	}
-	defer vendorhttp.PutBuffer(buf)
+	return vendorhttp.Exchange(ctx, p.client, NameV4, p.timeout, func(ctx context.Context) (*http.Request, error) {
+		return p.validateRequest(ctx, v)
+	}, readV4)
+}
+
+// readV4 turns a /validate reply into the provider's answer.
+func readV4(status int, body []byte) (captcha.Result, error) {
 	if status != http.StatusOK {
-		return captcha.Result{}, vendorhttp.Status(NameV4, status)
+		return captcha.Result{}, vendorhttp.ClassifyStatus(NameV4, status)
 	}
-	reply, err := parseV4(buf.Bytes())
+	reply, err := parseV4(body)
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrUnavailable, "bad-reply", err)
+		return captcha.Result{}, vendorhttp.Wrap(NameV4, captcha.ErrUnavailable, "bad-reply", err)
 	}
 	return interpretV4(reply)
 }
@@ -256,9 +252,9 @@ func interpretV4(r v4Reply) (captcha.Result, error) {
 	code := sanitizeReason(string(r.Code))
 	switch {
 	case code == "-50000":
-		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrUnavailable, code, nil)
+		return captcha.Result{}, vendorhttp.Wrap(NameV4, captcha.ErrUnavailable, code, nil)
 	case strings.HasPrefix(code, "-501") && len(code) == 6:
-		return captcha.Result{}, vendorhttp.Fail(NameV4, captcha.ErrMisconfigured, code, nil)
+		return captcha.Result{}, vendorhttp.Wrap(NameV4, captcha.ErrMisconfigured, code, nil)
 	default:
 		res.Code = code
 		return res, nil

@@ -269,18 +269,22 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		}
 	}
 
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
+	return vendorhttp.Exchange(ctx, p.client, name, p.timeout, func(ctx context.Context) (*http.Request, error) {
+		return p.newRequest(ctx, ticket, randstr, t.ClientIP, now)
+	}, p.decide)
+}
 
-	body := make([]byte, 0, 64+len(ticket)+len(randstr)+len(t.ClientIP)+len(p.tail))
-	body = appendBody(body, ticket, t.ClientIP, randstr, p.tail)
+// newRequest builds the signed DescribeCaptchaResult request.
+func (p *Provider) newRequest(ctx context.Context, ticket, randstr, ip string, now time.Time) (*http.Request, error) {
+	body := make([]byte, 0, 64+len(ticket)+len(randstr)+len(ip)+len(p.tail))
+	body = appendBody(body, ticket, ip, randstr, p.tail)
 	ts := now.Unix()
 	var authBuf [256]byte
 	auth := p.signer.appendAuthorization(authBuf[:0], ts, contentType, body)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
 	if err != nil {
-		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrMisconfigured, "request", err)
+		return nil, err
 	}
 	req.ContentLength = int64(len(body))
 	// The constant values are shared slices: RoundTrippers must not modify
@@ -295,12 +299,7 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	if p.token != nil {
 		req.Header["X-Tc-Token"] = p.token
 	}
-	status, buf, err := vendorhttp.Do(p.client, name, req)
-	if err != nil {
-		return captcha.Result{}, err
-	}
-	defer vendorhttp.PutBuffer(buf)
-	return p.decide(status, buf.Bytes())
+	return req, nil
 }
 
 // decide maps a reply to a Result or an error. The error envelope wins
@@ -309,9 +308,9 @@ func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
 	v, err := parseReply(body)
 	if err != nil {
 		if status != http.StatusOK {
-			return captcha.Result{}, vendorhttp.Status(name, status)
+			return captcha.Result{}, vendorhttp.ClassifyStatus(name, status)
 		}
-		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, "malformed-reply", err)
+		return captcha.Result{}, vendorhttp.Wrap(name, captcha.ErrUnavailable, "malformed-reply", err)
 	}
 	if v.errCode != "" {
 		var cause error
@@ -325,17 +324,17 @@ func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
 		case classThrottled:
 			class = captcha.ErrThrottled
 		}
-		return captcha.Result{}, vendorhttp.Fail(name, class, v.errCode, cause)
+		return captcha.Result{}, vendorhttp.Wrap(name, class, v.errCode, cause)
 	}
 	if status != http.StatusOK {
-		return captcha.Result{}, vendorhttp.Status(name, status)
+		return captcha.Result{}, vendorhttp.ClassifyStatus(name, status)
 	}
 	code := strconv.FormatInt(v.code, 10)
 	switch v.code {
 	case 1:
 		return p.result(true, code, v.evil, v.requestID), nil
 	case 26:
-		return captcha.Result{}, vendorhttp.Fail(name, captcha.ErrUnavailable, code, errSystemBusy)
+		return captcha.Result{}, vendorhttp.Wrap(name, captcha.ErrUnavailable, code, errSystemBusy)
 	}
 	return p.result(false, code, v.evil, v.requestID), nil
 }
@@ -380,7 +379,7 @@ func plausible(s string, maxLen int) bool {
 func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	ticket, randstr := t.Values[p.fields[0]], t.Values[p.fields[1]]
 	if !plausible(ticket, MaxTicketLen) || !plausible(randstr, MaxRandstrLen) {
-		return vendorhttp.Fail(name, captcha.ErrRejected, CodeTicketMalformed, nil)
+		return vendorhttp.Wrap(name, captcha.ErrRejected, CodeTicketMalformed, nil)
 	}
 	if !IsDisasterTicket(ticket) {
 		return nil
@@ -390,7 +389,7 @@ func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 		err = checkDisaster(d, p.appID, p.now(), p.maxAge, p.skew)
 	}
 	if err != nil {
-		return vendorhttp.Fail(name, captcha.ErrRejected, CodeDisasterInvalid, err)
+		return vendorhttp.Wrap(name, captcha.ErrRejected, CodeDisasterInvalid, err)
 	}
 	return nil
 }
