@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/captchakit/captcha/internal/leakcheck"
 	"github.com/captchakit/captcha/internal/logtest"
 
 	"github.com/gin-gonic/gin"
@@ -34,7 +35,7 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	os.Exit(m.Run())
+	os.Exit(leakcheck.Run(m))
 }
 
 // The application every framework serves, written in that framework's idiom:

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/captchakit/captcha/internal/leakcheck"
 	"github.com/captchakit/captcha/internal/logtest"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +21,7 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	os.Exit(m.Run())
+	os.Exit(leakcheck.Run(m))
 }
 
 var quiet = slog.New(slog.DiscardHandler)

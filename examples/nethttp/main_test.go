@@ -192,7 +192,7 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Errorf("Run returned %v after the context ended, want nil", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(browser.Guard(t)):
 		t.Fatal("Run did not return after the context ended")
 	}
 }

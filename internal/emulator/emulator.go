@@ -5,9 +5,11 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -60,8 +62,11 @@ func (s *Server) Close() error {
 // Faults holds the fault an emulator currently injects. The zero value is
 // not usable; call NewFaults.
 type Faults struct {
-	fault   atomic.Int32
+	mu      sync.Mutex
+	fault   providertest.Fault
+	changed chan struct{} // closed, and replaced, when Inject changes fault
 	latency atomic.Int64
+	held    atomic.Int64 // requests FaultHang holds now
 	stop    chan struct{}
 	once    sync.Once
 }
@@ -70,13 +75,39 @@ type Faults struct {
 const SlowLatency = 50 * time.Millisecond
 
 // NewFaults returns a fault switch with no fault injected.
-func NewFaults() *Faults { return &Faults{stop: make(chan struct{})} }
+func NewFaults() *Faults {
+	return &Faults{changed: make(chan struct{}), stop: make(chan struct{})}
+}
 
-// Inject sets the current fault; providertest.FaultNone clears it.
-func (f *Faults) Inject(fault providertest.Fault) { f.fault.Store(int32(fault)) }
+// Inject sets the current fault; providertest.FaultNone clears it. A request
+// held by FaultHang is released when the fault changes, and answered as the
+// new fault (or none) says.
+func (f *Faults) Inject(fault providertest.Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fault == f.fault {
+		return
+	}
+	f.fault = fault
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
 
 // Current returns the current fault.
-func (f *Faults) Current() providertest.Fault { return providertest.Fault(f.fault.Load()) }
+func (f *Faults) Current() providertest.Fault {
+	fault, _ := f.state()
+	return fault
+}
+
+// state returns the current fault and the channel closed when it changes.
+func (f *Faults) state() (providertest.Fault, <-chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fault, f.changed
+}
+
+// Held returns how many requests FaultHang holds now.
+func (f *Faults) Held() int { return int(f.held.Load()) }
 
 // SetLatency adds d before every answer, whatever the fault.
 func (f *Faults) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
@@ -88,45 +119,78 @@ func (f *Faults) release() { f.once.Do(func() { close(f.stop) }) }
 // given truncated JSON), and a connection reset. The vendor-level faults
 // (internal error, throttled, bad credentials) are left to next, which reads
 // Current and answers in its vendor's own words.
+//
+// A request that waits (for latency, or held by FaultHang) ends as soon as
+// its client goes away or the emulator closes; one held by FaultHang also
+// ends when Inject changes the fault, and is then answered as the new fault
+// says, as a vendor that recovers answers the requests it was holding.
 func (f *Faults) Wrap(next http.Handler, malformed string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fault := f.Current()
-		delay := time.Duration(f.latency.Load())
-		if fault == providertest.FaultSlow {
-			delay += SlowLatency
-		}
-		if delay > 0 && !f.wait(r, delay) {
-			return
-		}
-		switch fault {
-		case providertest.FaultHang:
-			select {
-			case <-r.Context().Done():
-			case <-f.stop:
+		held := false
+		for {
+			fault, changed := f.state()
+			delay := time.Duration(f.latency.Load())
+			if fault == providertest.FaultSlow {
+				delay += SlowLatency
 			}
-			return
-		case providertest.FaultHTTP500, providertest.FaultHTTP502, providertest.FaultHTTP503:
-			code := http.StatusInternalServerError
-			switch fault {
-			case providertest.FaultHTTP502:
-				code = http.StatusBadGateway
-			case providertest.FaultHTTP503:
-				code = http.StatusServiceUnavailable
+			if (delay > 0 || fault == providertest.FaultHang) && !held {
+				if holdBody(r) != nil {
+					return
+				}
+				held = true
 			}
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(code)
-			_, _ = w.Write([]byte("<html><body><h1>" + http.StatusText(code) + "</h1></body></html>\n"))
-			return
-		case providertest.FaultMalformedJSON:
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(malformed))
-			return
-		case providertest.FaultConnReset:
-			Reset(w)
-			return
+			if delay > 0 && !f.wait(r, delay) {
+				return
+			}
+			if fault != providertest.FaultHang {
+				f.answer(w, r, fault, next, malformed)
+				return
+			}
+			if !f.hang(r, changed) {
+				return
+			}
 		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// hang holds r until changed is closed, and then reports true; or until its
+// client goes away or the emulator closes, and then reports false.
+func (f *Faults) hang(r *http.Request, changed <-chan struct{}) bool {
+	f.held.Add(1)
+	defer f.held.Add(-1)
+	select {
+	case <-changed:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-f.stop:
+		return false
+	}
+}
+
+// answer answers r as fault says: a transport-level fault here, the rest by
+// next.
+func (f *Faults) answer(w http.ResponseWriter, r *http.Request, fault providertest.Fault, next http.Handler, malformed string) {
+	switch fault {
+	case providertest.FaultHTTP500, providertest.FaultHTTP502, providertest.FaultHTTP503:
+		code := http.StatusInternalServerError
+		switch fault {
+		case providertest.FaultHTTP502:
+			code = http.StatusBadGateway
+		case providertest.FaultHTTP503:
+			code = http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte("<html><body><h1>" + http.StatusText(code) + "</h1></body></html>\n"))
+	case providertest.FaultMalformedJSON:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(malformed))
+	case providertest.FaultConnReset:
+		Reset(w)
+	default:
+		next.ServeHTTP(w, r)
+	}
 }
 
 func (f *Faults) wait(r *http.Request, d time.Duration) bool {
@@ -141,6 +205,57 @@ func (f *Faults) wait(r *http.Request, d time.Duration) bool {
 		return false
 	}
 }
+
+// maxHeldBody bounds the request body holdBody keeps for the handler, above
+// every emulator's own limit (64 KiB to 1 MiB).
+const maxHeldBody = 2 << 20
+
+// errHeldBodyTooLarge is what the handler reads after the first maxHeldBody
+// bytes of a larger body.
+var errHeldBodyTooLarge = errors.New("emulator: request body too large")
+
+// holdBody reads r's body to its end before the handler waits, and puts it
+// back for the handler to read when the wait is over. It returns an error
+// when the body cannot be read (the client went away, or sent a broken
+// body): there is no one left to answer.
+//
+// Reading the body is what lets a waiting handler see its client leave:
+// net/http watches an HTTP/1 connection for the client's close, and then
+// cancels r.Context, only once the handler has read the request body to its
+// end (before that, what arrives on the connection is the body's). A body is
+// read to its end even over maxHeldBody, so that the watch starts; the
+// handler then reads its first maxHeldBody bytes and errHeldBodyTooLarge.
+func holdBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxHeldBody+1)); err != nil {
+		return err
+	}
+	var held io.Reader = &buf
+	if buf.Len() > maxHeldBody {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			return err
+		}
+		buf.Truncate(maxHeldBody)
+		held = io.MultiReader(&buf, errReader{errHeldBodyTooLarge})
+	}
+	r.Body = heldBody{Reader: held, Closer: r.Body}
+	return nil
+}
+
+// heldBody is a request body read ahead by holdBody: Read serves the held
+// bytes, Close closes the original body.
+type heldBody struct {
+	io.Reader
+	io.Closer
+}
+
+// errReader is a reader that fails with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // Reset hijacks the connection behind w and closes it with SO_LINGER 0, so the
 // client sees a TCP reset.

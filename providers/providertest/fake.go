@@ -28,6 +28,8 @@ import (
 //
 // [Fake.SetOutcome] replaces that script, and [Fake.SetFault] makes every call
 // fail as an emulator with that fault would. Fake is safe for concurrent use.
+// A call held by FaultHang ends when its context is done, or when SetFault
+// changes the fault; it is then answered as the new fault (or none) says.
 type Fake struct {
 	// ProviderName is returned by Name. Default: "fake".
 	ProviderName string
@@ -39,7 +41,8 @@ type Fake struct {
 	mu      sync.RWMutex
 	outcome func(captcha.Ticket) (captcha.Result, error)
 	fault   Fault
-	used    sync.Map // "pass:<id>" tickets already verified
+	changed chan struct{} // if not nil, closed when SetFault changes fault
+	used    sync.Map      // "pass:<id>" tickets already verified
 }
 
 var _ captcha.Provider = (*Fake)(nil)
@@ -74,11 +77,30 @@ func (f *Fake) SetOutcome(fn func(captcha.Ticket) (captcha.Result, error)) {
 }
 
 // SetFault makes every call fail as a vendor with that fault would;
-// FaultNone restores normal answers. FaultSlow adds 50ms of latency.
+// FaultNone restores normal answers. FaultSlow adds 50ms of latency. Calls
+// held by FaultHang are released when the fault changes.
 func (f *Fake) SetFault(fault Fault) {
 	f.mu.Lock()
+	if fault != f.fault && f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
 	f.fault = fault
 	f.mu.Unlock()
+}
+
+// hangChanged returns a channel closed when the fault next changes, or nil
+// when the fault is no longer FaultHang.
+func (f *Fake) hangChanged() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fault != FaultHang {
+		return nil
+	}
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.changed
 }
 
 // Calls reports how many times Verify was called.
@@ -90,14 +112,22 @@ func (f *Fake) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, er
 	f.mu.RLock()
 	outcome, fault := f.outcome, f.fault
 	f.mu.RUnlock()
+	for fault == FaultHang {
+		if changed := f.hangChanged(); changed != nil {
+			select {
+			case <-ctx.Done():
+				return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", ctx.Err())
+			case <-changed:
+			}
+		}
+		f.mu.RLock()
+		outcome, fault = f.outcome, f.fault
+		f.mu.RUnlock()
+	}
 
 	delay := time.Duration(f.latency.Load())
 	if fault == FaultSlow {
 		delay += 50 * time.Millisecond
-	}
-	if fault == FaultHang {
-		<-ctx.Done()
-		return captcha.Result{}, f.fail(captcha.ErrUnavailable, "", ctx.Err())
 	}
 	if delay > 0 {
 		timer := time.NewTimer(delay)

@@ -1,10 +1,12 @@
 package providertest_test
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	captcha "github.com/captchakit/captcha/middleware"
 	"github.com/captchakit/captcha/providers/providertest"
@@ -93,5 +95,69 @@ func TestFaultString(t *testing.T) {
 	}
 	if got, want := providertest.Fault(99).String(), "fault(99)"; got != want {
 		t.Errorf("Fault(99).String() = %q, want %q", got, want)
+	}
+}
+
+// TestGH11FakeHangReleasedWhenFaultChanges: a call held by FaultHang is
+// answered as the new fault says once SetFault changes it.
+func TestGH11FakeHangReleasedWhenFaultChanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		next       providertest.Fault
+		wantPassed bool
+		wantErr    error
+	}{
+		{next: providertest.FaultNone, wantPassed: true},
+		{next: providertest.FaultSlow, wantPassed: true},
+		{next: providertest.FaultThrottled, wantErr: captcha.ErrThrottled},
+		{next: providertest.FaultHTTP503, wantErr: captcha.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.next.String(), func(t *testing.T) {
+			t.Parallel()
+			f := &providertest.Fake{}
+			f.SetFault(providertest.FaultHang)
+			type answer struct {
+				res captcha.Result
+				err error
+			}
+			done := make(chan answer, 1)
+			go func() {
+				res, err := f.Verify(t.Context(), captcha.Ticket{Values: map[string]string{"ticket": "pass"}})
+				done <- answer{res, err}
+			}()
+			// Whether the call is held yet or not, it must be answered as
+			// the new fault says.
+			for f.Calls() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			f.SetFault(providertest.FaultHang) // no change: still held
+			f.SetFault(tt.next)
+			got := <-done
+			if !errors.Is(got.err, tt.wantErr) || (tt.wantErr == nil && got.err != nil) || got.res.Passed != tt.wantPassed {
+				t.Errorf("released by SetFault(%v): (passed %v, %v), want (passed %v, %v)", tt.next, got.res.Passed, got.err, tt.wantPassed, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestFakeHangEndsWithContext: a call held by FaultHang fails with
+// captcha.ErrUnavailable when its context ends, and the fault stays on.
+func TestFakeHangEndsWithContext(t *testing.T) {
+	t.Parallel()
+	f := &providertest.Fake{}
+	f.SetFault(providertest.FaultHang)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Verify(ctx, captcha.Ticket{Values: map[string]string{"ticket": "pass"}})
+		done <- err
+	}()
+	for f.Calls() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, captcha.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Verify after its context ended = %v, want ErrUnavailable wrapping context.Canceled", err)
 	}
 }

@@ -14,8 +14,9 @@ const (
 	// FaultSlow delays every answer by the emulator's slow latency (default
 	// 50ms), well under a provider's deadline.
 	FaultSlow
-	// FaultHang accepts the request and never answers until the client gives
-	// up or the emulator closes.
+	// FaultHang accepts the request and does not answer until the client
+	// gives up, the emulator closes, or the fault is changed: a request held
+	// then is answered as the new fault (or none) says.
 	FaultHang
 	// FaultHTTP500, FaultHTTP502 and FaultHTTP503 answer with that status and
 	// an HTML body, as a load balancer in front of the vendor would.

@@ -17,8 +17,21 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TabTimeout bounds everything one test does in its tab.
-const TabTimeout = 60 * time.Second
+// TimeoutEnv names the environment variable that sets the browser tests'
+// hang guard, as a time.ParseDuration string such as "10m".
+const TimeoutEnv = "CAPTCHAKIT_BROWSER_TIMEOUT"
+
+// DefaultTimeout is the hang guard when TimeoutEnv is not set. A correct run
+// takes seconds, many more on a loaded machine; the guard only stops a test
+// that hangs, so it is far above both.
+const DefaultTimeout = 5 * time.Minute
+
+// errGuard is the cause of a tab's context ending at its hang guard.
+var errGuard = errors.New("browser: the hang guard expired")
+
+// withGuard bounds a tab's context by its hang guard; a test replaces it to
+// expire the guard when it chooses.
+var withGuard = context.WithTimeoutCause
 
 // tabs bounds how many tabs are open at once, so that parallel tests do not
 // starve the machine (and the other packages' tests running beside them) of
@@ -66,8 +79,44 @@ func findChromium() string {
 	return ""
 }
 
-// start launches the shared browser.
-func start(path string) error {
+// Guard returns the hang guard for what t does in the browser from now on:
+// the duration TimeoutEnv sets, else DefaultTimeout. When the test binary has
+// a deadline (go test -timeout), the guard ends before it, at 7/8 of the time
+// left, so that the guard fires first and the failure screenshot and the
+// cleanup still have time to run before the binary panics. A TimeoutEnv that
+// is not a positive duration fails t.
+func Guard(t testing.TB) time.Duration {
+	t.Helper()
+	var deadline time.Time
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		deadline, _ = dt.Deadline()
+	}
+	d, err := guard(os.Getenv(TimeoutEnv), deadline, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// guard is Guard for the value env of TimeoutEnv and the test binary's
+// deadline (zero if none), at now.
+func guard(env string, deadline, now time.Time) (time.Duration, error) {
+	d := DefaultTimeout
+	if env != "" {
+		v, err := time.ParseDuration(env)
+		if err != nil || v <= 0 {
+			return 0, fmt.Errorf("%s=%q is not a positive duration such as \"10m\"", TimeoutEnv, env)
+		}
+		d = v
+	}
+	if !deadline.IsZero() {
+		d = min(d, deadline.Sub(now)*7/8)
+	}
+	return d, nil
+}
+
+// start launches the shared browser, and gives up after guard.
+func start(path string, guard time.Duration) error {
 	dir, err := os.MkdirTemp("", "captchakit-chromium-")
 	if err != nil {
 		return err
@@ -94,14 +143,29 @@ func start(path string) error {
 	shared.ctx = ctx
 	shared.cancel = func() { cancelCtx(); cancelAlloc() }
 	// Do with no actions starts the browser, which lives as long as ctx:
-	// no timeout here, or it would stop the browser when it ends.
-	return chromedp.Do(ctx)
+	// no timeout on ctx, or it would stop the browser when it ends. The
+	// guard stops the browser instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	timer := time.NewTimer(guard)
+	defer timer.Stop()
+	select {
+	case err := <-started:
+		return err
+	case <-timer.C:
+		shared.cancel()
+		<-started
+		return fmt.Errorf("the browser did not start within %v (%s sets how long to wait)", guard, TimeoutEnv)
+	}
 }
 
-// Tab returns the context of a new tab for t, in a fresh browser context,
-// bounded by TabTimeout. It is closed when t ends; if t failed, a screenshot
-// of the tab is saved first and its path logged (under -artifacts' output
-// directory when that flag is set, else in a kept temporary directory).
+// Tab returns the context of a new tab for t, in a fresh browser context. It
+// waits while as many tabs as there are CPUs (at least two) are open, so
+// that parallel tests do not starve the machine. The context is bounded only
+// by the hang guard (see Guard), which a slow but correct run does not hit.
+// The tab is closed when t ends; if t failed, a screenshot of it is saved
+// first and its path logged (under -artifacts' output directory when that
+// flag is set, else in a kept temporary directory).
 func Tab(t *testing.T) context.Context {
 	t.Helper()
 	path := findChromium()
@@ -113,15 +177,22 @@ func Tab(t *testing.T) context.Context {
 		}
 		t.Skip(msg)
 	}
-	shared.once.Do(func() { shared.err = start(path) })
+	startGuard := Guard(t)
+	shared.once.Do(func() { shared.err = start(path, startGuard) })
 	if shared.err != nil {
 		t.Fatalf("starting %s: %v", path, shared.err)
 	}
+	// Waiting for a free tab has no bound of its own: each holder is
+	// bounded by its guard.
 	tabs <- struct{}{}
+	guard := Guard(t)
 	tab, cancelTab := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(tab, TabTimeout)
-	t.Cleanup(func() { cancelTimeout(); cancelTab(); <-tabs })
+	ctx, cancelGuard := withGuard(tab, guard, errGuard)
+	t.Cleanup(func() { cancelGuard(); cancelTab(); <-tabs })
 	t.Cleanup(func() {
+		if errors.Is(context.Cause(ctx), errGuard) {
+			t.Errorf("the test's browser hang guard of %v expired: it hung, or the machine is slower than %s allows", guard, TimeoutEnv)
+		}
 		if t.Failed() {
 			saveFailure(t, tab)
 		}
@@ -144,9 +215,18 @@ func saveFailure(t *testing.T, tab context.Context) {
 	}
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".png"
 	p := filepath.Join(dir, name)
-	// The tab's own deadline may be what failed the test: take the
-	// screenshot under a fresh one.
-	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	c := chromedp.FromContext(tab)
+	if c == nil || c.Target == nil {
+		t.Log("screenshot of the failed test: its tab was never opened")
+		return
+	}
+	// The tab's hang guard may be what failed the test, and the tab's
+	// session ends with its context: attach a fresh session to the same
+	// page, under a guard of its own, and leave the page for the tab's
+	// cleanup to close.
+	shot, cancelShot := chromedp.NewContext(shared.ctx, chromedp.WithTargetID(c.Target.TargetID), chromedp.WithDetachOnCancel())
+	defer cancelShot()
+	ctx, cancel := context.WithTimeout(shot, Guard(t))
 	defer cancel()
 	if err := Screenshot(ctx, p); err != nil {
 		t.Logf("screenshot of the failed test: %v", err)
