@@ -1,0 +1,128 @@
+package captcha
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// bodyKind is the kind of request body a ticket can be read from. This file
+// holds how a body is read under the cap and put back; scan.go holds the
+// scanners that pick the fields out of it.
+type bodyKind int
+
+const (
+	bodyNone bodyKind = iota
+	bodyForm
+	bodyMultipart
+	bodyJSON
+)
+
+func kindOf(contentType string) bodyKind {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(mt)
+	switch {
+	case strings.EqualFold(mt, "application/x-www-form-urlencoded"):
+		return bodyForm
+	case strings.EqualFold(mt, "multipart/form-data"):
+		return bodyMultipart
+	case strings.EqualFold(mt, "application/json"), hasSuffixFold(mt, "+json"):
+		return bodyJSON
+	}
+	return bodyNone
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+func fromBody(r *http.Request, fields []string, maxBytes int64, out map[string]string) error {
+	ct := r.Header.Get("Content-Type")
+	kind := kindOf(ct)
+	if kind == bodyNone {
+		return nil
+	}
+	if kind == bodyForm && r.PostForm != nil {
+		return fromValues(r.PostForm, fields, out)
+	}
+	if kind == bodyMultipart && r.MultipartForm != nil {
+		return fromValues(r.MultipartForm.Value, fields, out)
+	}
+	body, err := readBody(r, maxBytes)
+	if err != nil || len(body) == 0 {
+		return err
+	}
+	switch kind {
+	case bodyForm:
+		return scanURLEncoded(body, fields, out)
+	case bodyJSON:
+		return scanJSON(body, fields, out)
+	default:
+		return scanMultipart(body, ct, fields, out)
+	}
+}
+
+func fromValues(vs map[string][]string, fields []string, out map[string]string) error {
+	for _, f := range fields {
+		switch v := vs[f]; len(v) {
+		case 0:
+		case 1:
+			out[f] = v[0]
+		default:
+			return ErrBadRequest
+		}
+	}
+	return nil
+}
+
+// readBody reads r.Body under max bytes and replaces it with a reader over
+// the same bytes. A body over max is ErrBodyTooLarge; the client's body is
+// then left unread and nothing is put back.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > max {
+		return nil, ErrBodyTooLarge
+	}
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+		if err == nil {
+			// The declared length was honoured; anything more is a lie.
+			var one [1]byte
+			if n, _ := r.Body.Read(one[:]); n > 0 {
+				err = ErrBadRequest
+			}
+		} else if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = ErrBadRequest
+		}
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+		if err == nil && int64(len(body)) > max {
+			return nil, ErrBodyTooLarge
+		}
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return nil, ErrBodyTooLarge
+		case errors.Is(err, ErrBadRequest):
+			return nil, ErrBadRequest
+		default:
+			return nil, errors.Join(ErrBadRequest, err)
+		}
+	}
+	r.Body = &replayBody{Reader: bytes.NewReader(body)}
+	return body, nil
+}
+
+// replayBody is the body put back after extraction.
+type replayBody struct{ *bytes.Reader }
+
+func (*replayBody) Close() error { return nil }

@@ -1,0 +1,330 @@
+package captcha
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/url"
+	"unicode/utf8"
+)
+
+// scanURLEncoded fills out with the wanted fields of an urlencoded string.
+// It allocates only for the values it keeps.
+func scanURLEncoded(s []byte, fields []string, out map[string]string) error {
+	var seen uint64
+	for len(s) > 0 {
+		var pair []byte
+		if i := bytes.IndexByte(s, '&'); i >= 0 {
+			pair, s = s[:i], s[i+1:]
+		} else {
+			pair, s = s, nil
+		}
+		if len(pair) == 0 {
+			continue
+		}
+		key, val, _ := bytes.Cut(pair, []byte{'='})
+		idx := -1
+		if bytes.IndexByte(key, '%') >= 0 || bytes.IndexByte(key, '+') >= 0 {
+			k, err := url.QueryUnescape(string(key))
+			if err != nil {
+				return ErrBadRequest
+			}
+			idx = fieldIndex(k, fields)
+		} else {
+			idx = fieldIndexBytes(key, fields)
+		}
+		if idx < 0 {
+			continue
+		}
+		if seen&(1<<idx) != 0 {
+			return ErrBadRequest
+		}
+		seen |= 1 << idx
+		v, err := url.QueryUnescape(string(val))
+		if err != nil {
+			return ErrBadRequest
+		}
+		out[fields[idx]] = v
+	}
+	return nil
+}
+
+func fieldIndex(k string, fields []string) int {
+	for i, f := range fields {
+		if f == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func fieldIndexBytes(k []byte, fields []string) int {
+	for i, f := range fields {
+		if string(k) == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// scanMultipart fills out with the wanted non-file fields of a multipart
+// form. body is already bounded by the body cap.
+func scanMultipart(body []byte, contentType string, fields []string, out map[string]string) error {
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["boundary"] == "" {
+		return ErrBadRequest
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var seen uint64
+	for {
+		part, err := mr.NextPart()
+		// NextPart returns io.EOF itself after the closing delimiter, and
+		// wraps it when the body ends before one (a truncated or
+		// delimiter-less body), which mime/multipart's ReadForm refuses too.
+		if err == io.EOF { //nolint:errorlint // only the unwrapped io.EOF is the end
+			return nil
+		}
+		if err != nil {
+			return ErrBadRequest
+		}
+		idx := fieldIndex(part.FormName(), fields)
+		if idx < 0 || part.FileName() != "" {
+			continue
+		}
+		if seen&(1<<idx) != 0 {
+			return ErrBadRequest
+		}
+		seen |= 1 << idx
+		v, err := io.ReadAll(part)
+		if err != nil {
+			return ErrBadRequest
+		}
+		out[fields[idx]] = string(v)
+	}
+}
+
+// scanJSON fills out with the wanted top-level members of a JSON object.
+// Strings are taken unquoted, numbers as written; null counts as absent; any
+// other type for a wanted member is ErrBadRequest, as is a body that is not a
+// JSON object, names a wanted member twice, or gives one a string that is not
+// valid UTF-8 once unescaped (encoding/json would substitute U+FFFD).
+func scanJSON(b []byte, fields []string, out map[string]string) error {
+	if !json.Valid(b) {
+		return ErrBadRequest
+	}
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return ErrBadRequest
+	}
+	i++
+	var seen uint64
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return ErrBadRequest
+		}
+		if b[i] == '}' {
+			return nil
+		}
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		end := endOfString(b, i)
+		if end < 0 {
+			return ErrBadRequest
+		}
+		key := b[i:end]
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return ErrBadRequest
+		}
+		i = skipSpace(b, i+1)
+		start := i
+		i = skipValue(b, i)
+		if i < 0 {
+			return ErrBadRequest
+		}
+		idx, err := jsonFieldIndex(key, fields)
+		if err != nil {
+			return err
+		}
+		if idx < 0 {
+			continue
+		}
+		if seen&(1<<idx) != 0 {
+			return ErrBadRequest
+		}
+		seen |= 1 << idx
+		v, err := jsonScalar(b[start:i])
+		if err != nil {
+			return err
+		}
+		if v != "" {
+			out[fields[idx]] = v
+		}
+	}
+}
+
+func jsonFieldIndex(quoted []byte, fields []string) (int, error) {
+	inner := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return fieldIndexBytes(inner, fields), nil
+	}
+	var k string
+	if err := json.Unmarshal(quoted, &k); err != nil {
+		return -1, ErrBadRequest
+	}
+	return fieldIndex(k, fields), nil
+}
+
+func jsonScalar(v []byte) (string, error) {
+	switch {
+	case len(v) == 0:
+		return "", ErrBadRequest
+	case v[0] == '"':
+		inner := v[1 : len(v)-1]
+		// Escapes are ASCII, so the raw bytes must be valid UTF-8 on their
+		// own; only a \u escape can still add an unpaired surrogate.
+		if !utf8.Valid(inner) {
+			return "", ErrBadRequest
+		}
+		if bytes.IndexByte(inner, '\\') < 0 {
+			return string(inner), nil
+		}
+		if !pairedSurrogates(inner) {
+			return "", ErrBadRequest
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", ErrBadRequest
+		}
+		return s, nil
+	case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):
+		return string(v), nil
+	case string(v) == "null":
+		return "", nil
+	default:
+		return "", ErrBadRequest
+	}
+}
+
+// pairedSurrogates reports whether every \u escape of a UTF-16 surrogate in
+// the inside of a valid JSON string is half of a pair: a high surrogate
+// (D800-DBFF) directly followed by an escaped low one (DC00-DFFF).
+func pairedSurrogates(s []byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		i++
+		if i >= len(s) || s[i] != 'u' {
+			continue
+		}
+		u, ok := hex4(s, i+1)
+		if !ok {
+			return false
+		}
+		i += 4
+		switch {
+		case u >= 0xdc00 && u <= 0xdfff:
+			return false
+		case u >= 0xd800 && u <= 0xdbff:
+			if i+6 >= len(s) || s[i+1] != '\\' || s[i+2] != 'u' {
+				return false
+			}
+			lo, ok := hex4(s, i+3)
+			if !ok || lo < 0xdc00 || lo > 0xdfff {
+				return false
+			}
+			i += 6
+		}
+	}
+	return true
+}
+
+// hex4 decodes the four hex digits at s[i:i+4].
+func hex4(s []byte, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// endOfString returns the index just past the JSON string starting at b[i],
+// or -1.
+func endOfString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index just past the JSON value starting at b[i], or
+// -1. b is known to be valid JSON.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return endOfString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e := endOfString(b, j)
+				if e < 0 {
+					return -1
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	default:
+		j := i
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' &&
+			b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+			j++
+		}
+		return j
+	}
+}
