@@ -113,9 +113,19 @@ func TestIncrAtomicWithWindow(t *testing.T) {
 			t.Fatalf("value %d never returned", i)
 		}
 	}
-	keys, _ := rdb.Keys(ctx, "app1:*").Result()
-	if len(keys) != 1 || strings.Contains(keys[0], "198.51.100.7") {
-		t.Fatalf("keys = %q, want one hashed key under app1:", keys)
+	// One counter, "app1:{<hash>}", and one mark per call beside it.
+	keys, _ := rdb.Keys(ctx, "app1:{*}").Result()
+	if len(keys) != 1 {
+		t.Fatalf("counters = %q, want one hashed key app1:{...}", keys)
+	}
+	all, _ := rdb.Keys(ctx, "*").Result()
+	if len(all) != n+1 {
+		t.Errorf("%d keys, want the counter and %d marks", len(all), n)
+	}
+	for _, k := range all {
+		if !strings.HasPrefix(k, keys[0]) || strings.Contains(k, "198.51.100.7") {
+			t.Errorf("key %q: want the counter %q or a mark beside it, hashed", k, keys[0])
+		}
 	}
 	if ttl, err := rdb.PTTL(ctx, keys[0]).Result(); err != nil || ttl <= 0 || ttl > time.Minute {
 		t.Errorf("PTTL = %v, %v; want the window", ttl, err)
@@ -129,7 +139,10 @@ func TestIncrHealsCounterWithoutExpiry(t *testing.T) {
 	if _, err := l.Incr(ctx, "k", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	keys, _ := rdb.Keys(ctx, "*").Result()
+	keys, _ := rdb.Keys(ctx, "*}").Result() // the counter, not the marks
+	if len(keys) != 1 {
+		t.Fatalf("counters = %q, want one", keys)
+	}
 	if err := rdb.Persist(ctx, keys[0]).Err(); err != nil { // as if an expiry had been lost
 		t.Fatal(err)
 	}
@@ -167,9 +180,53 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	}
 }
 
-func TestNewNilClient(t *testing.T) {
-	if _, err := redisledger.New(nil); err == nil {
-		t.Fatal("New(nil) error = nil")
+func TestNewRejects(t *testing.T) {
+	ok := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = ok.Close() })
+	tests := []struct {
+		name string
+		rdb  redis.UniversalClient
+		opts []redisledger.Option
+	}{
+		{"nil client", nil, nil},
+		{"typed nil client", (*redis.Client)(nil), nil},
+		{"typed nil cluster client", (*redis.ClusterClient)(nil), nil},
+		{"prefix with an open brace", ok, []redisledger.Option{redisledger.WithPrefix("app{1:")}},
+		{"prefix with a hash tag", ok, []redisledger.Option{redisledger.WithPrefix("{app}:")}},
+		{"zero timeout", ok, []redisledger.Option{redisledger.WithTimeout(0)}},
+		{"negative timeout", ok, []redisledger.Option{redisledger.WithTimeout(-time.Second)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := redisledger.New(tt.rdb, tt.opts...)
+			if err == nil || l != nil {
+				t.Fatalf("New = (%v, %v), want an error", l, err)
+			}
+			if !strings.HasPrefix(err.Error(), "redisledger: New: ") {
+				t.Errorf("error %q: want it to start with \"redisledger: New: \"", err)
+			}
+		})
+	}
+	if _, err := redisledger.New(ok, nil, redisledger.WithPrefix("app:"), redisledger.WithTimeout(time.Second)); err != nil {
+		t.Errorf("New with valid options: %v", err)
+	}
+}
+
+func TestBadArguments(t *testing.T) {
+	srv := redistest.Start(t)
+	l, rdb := newLedger(t, srv.Addr)
+	ctx := t.Context()
+	if _, err := l.Claim(ctx, "k", 0); err == nil {
+		t.Error("Claim with ttl 0: error = nil")
+	}
+	if _, err := l.Claim(ctx, "k", 500*time.Microsecond); err == nil {
+		t.Error("Claim with ttl under 1ms: error = nil")
+	}
+	if _, err := l.Incr(ctx, "k", -time.Minute); err == nil {
+		t.Error("Incr with a negative window: error = nil")
+	}
+	if n, _ := rdb.DBSize(ctx).Result(); n != 0 {
+		t.Errorf("%d keys after refused calls, want none", n)
 	}
 }
 
@@ -177,12 +234,19 @@ func TestNewNilClient(t *testing.T) {
 // service would, on one Redis.
 func TestTwoVerifiersShareOneRedis(t *testing.T) {
 	srv := redistest.Start(t)
+	testTwoInstances(t, func(t *testing.T, prefix string) captcha.Ledger {
+		l, _ := newLedger(t, srv.Addr, redisledger.WithPrefix(prefix))
+		return l
+	})
+}
 
+// testTwoInstances checks that two Verifiers, each on a ledger from
+// newLedger (a client of its own on one shared Redis), share single use and
+// budgets. Ledgers with the same prefix share their keys.
+func testTwoInstances(t *testing.T, newLedger func(t *testing.T, prefix string) captcha.Ledger) {
 	t.Run("ticket used on one is refused on the other", func(t *testing.T) {
-		l1, _ := newLedger(t, srv.Addr, redisledger.WithPrefix("t1:"))
-		l2, _ := newLedger(t, srv.Addr, redisledger.WithPrefix("t1:"))
-		a := mustVerifier(t, &providertest.Fake{}, l1)
-		b := mustVerifier(t, &providertest.Fake{}, l2)
+		a := mustVerifier(t, &providertest.Fake{}, newLedger(t, "t1:"))
+		b := mustVerifier(t, &providertest.Fake{}, newLedger(t, "t1:"))
 		if _, err := a.Verify(httptest.NewRequest(http.MethodGet, "/?ticket=pass", nil)); err != nil {
 			t.Fatalf("first use on A: %v", err)
 		}
@@ -192,13 +256,11 @@ func TestTwoVerifiersShareOneRedis(t *testing.T) {
 	})
 
 	t.Run("budgets are shared", func(t *testing.T) {
-		l1, _ := newLedger(t, srv.Addr, redisledger.WithPrefix("t2:"))
-		l2, _ := newLedger(t, srv.Addr, redisledger.WithPrefix("t2:"))
 		down := &providertest.Fake{}
 		down.SetFault(providertest.FaultHTTP503)
 		budget := captcha.Budget{PerClient: 2, PerClientWindow: time.Minute, Global: 100, GlobalWindow: time.Minute}
-		a := mustVerifier(t, down, l1, captcha.WithFailbackPolicy(captcha.Bounded(budget)))
-		b := mustVerifier(t, down, l2, captcha.WithFailbackPolicy(captcha.Bounded(budget)))
+		a := mustVerifier(t, down, newLedger(t, "t2:"), captcha.WithFailbackPolicy(captcha.Bounded(budget)))
+		b := mustVerifier(t, down, newLedger(t, "t2:"), captcha.WithFailbackPolicy(captcha.Bounded(budget)))
 		for i := range 5 { // open the provider's breaker: only then does failback start
 			_, _ = a.Verify(httptest.NewRequest(http.MethodGet, fmt.Sprintf("/?ticket=trip%d", i), nil))
 		}
@@ -226,10 +288,8 @@ func TestTwoVerifiersShareOneRedis(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l1, _ := newLedger(t, srv.Addr, redisledger.WithPrefix("t3:"))
-		l2, _ := newLedger(t, srv.Addr, redisledger.WithPrefix("t3:"))
-		a := mustVerifier(t, p, l1)
-		b := mustVerifier(t, p, l2)
+		a := mustVerifier(t, p, newLedger(t, "t3:"))
+		b := mustVerifier(t, p, newLedger(t, "t3:"))
 
 		var rec *httptest.ResponseRecorder
 		for range 6 { // five failed registers open the provider's breaker
