@@ -539,7 +539,7 @@ func newSite(t *testing.T, fw framework, rw row) *site {
 			CaptchaID:   geetesttest.DefaultV3CaptchaID,
 			PrivateKey:  geetesttest.DefaultV3PrivateKey,
 			StatusStore: st,
-			APIBase:     s.emu.URL,
+			Endpoint:    s.emu.URL,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -1,5 +1,5 @@
 // Package session keeps the GeeTest v3 server status of each client in a
-// gorilla/sessions session. [Store] implements captcha.StatusStore: the
+// gorilla/sessions session. [Store] implements geetest.StatusStore: the
 // register step (API1) records whether GeeTest was reachable (status 1, online)
 // or the challenge was issued locally (status 0, failback), a SHA-256 of the
 // challenge it issued and when; the validate step (API2) reads it back.

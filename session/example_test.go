@@ -8,7 +8,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
-	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 	"github.com/captchakit/captcha/session"
 )
 
@@ -28,7 +28,7 @@ func Example() {
 
 	// The register step records the status before writing its body.
 	rec := httptest.NewRecorder()
-	issued := captcha.NewServerStatus(true, "3cf802e2cde8eb37df37370f496be721", time.Now())
+	issued := geetest.NewServerStatus(true, "3cf802e2cde8eb37df37370f496be721", time.Now())
 	if err := st.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), issued); err != nil {
 		panic(err)
 	}
@@ -39,7 +39,7 @@ func Example() {
 		next.AddCookie(c)
 	}
 	got, ok, err := st.ServerStatus(next)
-	fmt.Println(ok, err, got.Online, got.Issued("3cf802e2cde8eb37df37370f496be721"))
+	fmt.Println(ok, err, got.Online, got.RecordedFor("3cf802e2cde8eb37df37370f496be721"))
 	// Output: true <nil> true true
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 	"github.com/captchakit/captcha/session"
 	"github.com/gorilla/sessions"
 )
@@ -66,9 +66,9 @@ func TestGH12NewCookieStoreRefusesWeakKeys(t *testing.T) {
 				t.Errorf("Options = %+v, want Path /, SameSite Lax, HttpOnly and Secure", o)
 			}
 			s := newStore(t, cs)
-			issued := captcha.NewServerStatus(false, "challenge", time.Now())
+			issued := geetest.NewServerStatus(false, "challenge", time.Now())
 			got, ok, err := s.ServerStatus(set(t, s, issued))
-			if err != nil || !ok || got.Online || !got.Issued("challenge") {
+			if err != nil || !ok || got.Online || !got.RecordedFor("challenge") {
 				t.Errorf("ServerStatus = (%+v, %v, %v), want the failback status just set", got, ok, err)
 			}
 		})

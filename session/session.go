@@ -13,9 +13,10 @@ import (
 	"github.com/gorilla/sessions"
 
 	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 )
 
-// Store is a captcha.StatusStore on a gorilla/sessions store. It is safe for
+// Store is a geetest.StatusStore on a gorilla/sessions store. It is safe for
 // concurrent use if the underlying store is (CookieStore and FilesystemStore
 // are).
 type Store struct {
@@ -26,7 +27,7 @@ type Store struct {
 	keyIssued    string
 }
 
-var _ captcha.StatusStore = (*Store)(nil)
+var _ geetest.StatusStore = (*Store)(nil)
 
 // Option configures a [Store].
 type Option interface{ apply(*config) }
@@ -142,39 +143,39 @@ func invalid(format string, args ...any) error {
 // It reads the session with the store's New method rather than Get, so that r
 // is not modified (Get caches sessions in r's context); r is treated as
 // read-only.
-func (s *Store) ServerStatus(r *http.Request) (captcha.ServerStatus, bool, error) {
+func (s *Store) ServerStatus(r *http.Request) (geetest.ServerStatus, bool, error) {
 	if r == nil {
-		return captcha.ServerStatus{}, false, invalid("no request")
+		return geetest.ServerStatus{}, false, invalid("no request")
 	}
 	sess, err := s.store.New(r, s.name)
 	if err != nil {
-		return captcha.ServerStatus{}, false, invalid("reading session %q: %w", s.name, err)
+		return geetest.ServerStatus{}, false, invalid("reading session %q: %w", s.name, err)
 	}
 	if sess == nil {
-		return captcha.ServerStatus{}, false, invalid("store returned no session")
+		return geetest.ServerStatus{}, false, invalid("store returned no session")
 	}
 	rawStatus, hasStatus := sess.Values[s.keyStatus]
 	rawChallenge, hasChallenge := sess.Values[s.keyChallenge]
 	rawIssued, hasIssued := sess.Values[s.keyIssued]
 	if !hasStatus && !hasChallenge && !hasIssued {
-		return captcha.ServerStatus{}, false, nil
+		return geetest.ServerStatus{}, false, nil
 	}
 	if !hasStatus || !hasChallenge || !hasIssued {
-		return captcha.ServerStatus{}, false, invalid("partial record")
+		return geetest.ServerStatus{}, false, invalid("partial record")
 	}
 	status, ok := toInt64(rawStatus)
 	if !ok || (status != 0 && status != 1) {
-		return captcha.ServerStatus{}, false, invalid("status of type %T is not 0 or 1", rawStatus)
+		return geetest.ServerStatus{}, false, invalid("status of type %T is not 0 or 1", rawStatus)
 	}
 	hash, ok := rawChallenge.(string)
 	if !ok || !isHexSHA256(hash) {
-		return captcha.ServerStatus{}, false, invalid("challenge hash of type %T is not a hex SHA-256", rawChallenge)
+		return geetest.ServerStatus{}, false, invalid("challenge hash of type %T is not a hex SHA-256", rawChallenge)
 	}
 	ms, ok := toInt64(rawIssued)
 	if !ok || ms <= 0 {
-		return captcha.ServerStatus{}, false, invalid("issue time of type %T is not a positive integer", rawIssued)
+		return geetest.ServerStatus{}, false, invalid("issue time of type %T is not a positive integer", rawIssued)
 	}
-	return captcha.ServerStatus{
+	return geetest.ServerStatus{
 		Online:        status == 1,
 		ChallengeHash: hash,
 		IssuedAt:      time.UnixMilli(ms),
@@ -186,7 +187,7 @@ func (s *Store) ServerStatus(r *http.Request) (captcha.ServerStatus, bool, error
 // wrapping store); for cookie-based stores that sets a cookie, so it must be
 // called before the response body is written. A session that could not be decoded (a tampered or
 // stale cookie) is replaced.
-func (s *Store) SetServerStatus(w http.ResponseWriter, r *http.Request, st captcha.ServerStatus) error {
+func (s *Store) SetServerStatus(w http.ResponseWriter, r *http.Request, st geetest.ServerStatus) error {
 	if !isHexSHA256(st.ChallengeHash) {
 		return errors.New("session: SetServerStatus: ChallengeHash is not a hex SHA-256")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 	"github.com/captchakit/captcha/session"
 )
 
@@ -39,7 +40,7 @@ func newStore(t *testing.T, st sessions.Store, opts ...session.Option) *session.
 
 // set records status in a fresh response and returns the request a browser
 // would send next, carrying the cookies it got.
-func set(t *testing.T, s *session.Store, status captcha.ServerStatus) *http.Request {
+func set(t *testing.T, s *session.Store, status geetest.ServerStatus) *http.Request {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	if err := s.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), status); err != nil {
@@ -86,7 +87,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				s := newStore(t, st)
-				want := captcha.NewServerStatus(online, "3cf802e2cde8eb37df37370f496be721", at)
+				want := geetest.NewServerStatus(online, "3cf802e2cde8eb37df37370f496be721", at)
 				r := set(t, s, want)
 				got, ok, err := s.ServerStatus(r)
 				if err != nil || !ok {
@@ -95,7 +96,7 @@ func TestRoundTrip(t *testing.T) {
 				if got.Online != want.Online || got.ChallengeHash != want.ChallengeHash || !got.IssuedAt.Equal(want.IssuedAt) {
 					t.Errorf("ServerStatus = %+v, want %+v", got, want)
 				}
-				if !got.Issued("3cf802e2cde8eb37df37370f496be721") {
+				if !got.RecordedFor("3cf802e2cde8eb37df37370f496be721") {
 					t.Error("Issued(the challenge) = false, want true")
 				}
 			})
@@ -121,7 +122,7 @@ func TestMissing(t *testing.T) {
 func TestServerStatusLeavesRequestAlone(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, sessions.NewCookieStore(hashKey))
-	r := set(t, s, captcha.NewServerStatus(true, "c", time.Now()))
+	r := set(t, s, geetest.NewServerStatus(true, "c", time.Now()))
 	ctx := r.Context()
 	if _, _, err := s.ServerStatus(r); err != nil {
 		t.Fatal(err)
@@ -135,7 +136,7 @@ func TestTamperedAndForeignCookies(t *testing.T) {
 	t.Parallel()
 	good := newStore(t, sessions.NewCookieStore(hashKey, blockKey))
 	other := newStore(t, sessions.NewCookieStore([]byte("another-hash-key-another-hash-ke")))
-	r := set(t, good, captcha.NewServerStatus(false, "c", time.Now()))
+	r := set(t, good, geetest.NewServerStatus(false, "c", time.Now()))
 	cookie, err := r.Cookie("captcha")
 	if err != nil {
 		t.Fatal(err)
@@ -199,17 +200,17 @@ func TestKeyRotation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			old, rotated, newOnly := newStore(t, pair.old), newStore(t, pair.rotated), newStore(t, pair.newOnly)
-			r := set(t, old, captcha.NewServerStatus(true, "rotating", at))
+			r := set(t, old, geetest.NewServerStatus(true, "rotating", at))
 
-			if st, ok, err := rotated.ServerStatus(r); err != nil || !ok || !st.Issued("rotating") {
+			if st, ok, err := rotated.ServerStatus(r); err != nil || !ok || !st.RecordedFor("rotating") {
 				t.Errorf("rotated store reading an old-key cookie = (%+v, %v, %v), want the status", st, ok, err)
 			}
 			if st, ok, err := newOnly.ServerStatus(r); ok || !errors.Is(err, captcha.ErrNoServerStatus) {
 				t.Errorf("new-key-only store reading an old-key cookie = (%+v, %v, %v), want ErrNoServerStatus", st, ok, err)
 			}
 			// What the rotated store writes is under the new key.
-			r2 := set(t, rotated, captcha.NewServerStatus(true, "rotated", at))
-			if st, ok, err := newOnly.ServerStatus(r2); err != nil || !ok || !st.Issued("rotated") {
+			r2 := set(t, rotated, geetest.NewServerStatus(true, "rotated", at))
+			if st, ok, err := newOnly.ServerStatus(r2); err != nil || !ok || !st.RecordedFor("rotated") {
 				t.Errorf("new-key-only store reading a cookie from the rotated store = (%+v, %v, %v), want the status", st, ok, err)
 			}
 			if _, ok, err := old.ServerStatus(r2); ok || err == nil {
@@ -228,27 +229,27 @@ func TestValueTypes(t *testing.T) {
 	tests := []struct {
 		name    string
 		values  map[any]any
-		want    captcha.ServerStatus
+		want    geetest.ServerStatus
 		wantOK  bool
 		wantErr bool
 	}{
 		{"gob int and int64", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms},
-			captcha.ServerStatus{Online: true, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false},
+			geetest.ServerStatus{Online: true, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false},
 		{"json float64", map[any]any{"gt_server_status": float64(0), "gt_server_status.challenge": hash, "gt_server_status.issued_at": float64(ms)},
-			captcha.ServerStatus{Online: false, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false},
+			geetest.ServerStatus{Online: false, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false},
 		{"int8 as the legacy demo", map[any]any{"gt_server_status": int8(1), "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms},
-			captcha.ServerStatus{Online: true, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false},
-		{"other keys only", map[any]any{"user": "alice"}, captcha.ServerStatus{}, false, false},
-		{"status as string", map[any]any{"gt_server_status": "1", "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, captcha.ServerStatus{}, false, true},
-		{"status 2", map[any]any{"gt_server_status": 2, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, captcha.ServerStatus{}, false, true},
-		{"fractional status", map[any]any{"gt_server_status": 0.5, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, captcha.ServerStatus{}, false, true},
-		{"bool status", map[any]any{"gt_server_status": true, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, captcha.ServerStatus{}, false, true},
-		{"hash not hex", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": "zz", "gt_server_status.issued_at": ms}, captcha.ServerStatus{}, false, true},
-		{"hash as bytes", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": []byte(hash), "gt_server_status.issued_at": ms}, captcha.ServerStatus{}, false, true},
-		{"time as string", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash, "gt_server_status.issued_at": "now"}, captcha.ServerStatus{}, false, true},
-		{"time zero", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash, "gt_server_status.issued_at": 0}, captcha.ServerStatus{}, false, true},
-		{"partial: status only", map[any]any{"gt_server_status": 1}, captcha.ServerStatus{}, false, true},
-		{"partial: no time", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash}, captcha.ServerStatus{}, false, true},
+			geetest.ServerStatus{Online: true, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false},
+		{"other keys only", map[any]any{"user": "alice"}, geetest.ServerStatus{}, false, false},
+		{"status as string", map[any]any{"gt_server_status": "1", "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, geetest.ServerStatus{}, false, true},
+		{"status 2", map[any]any{"gt_server_status": 2, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, geetest.ServerStatus{}, false, true},
+		{"fractional status", map[any]any{"gt_server_status": 0.5, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, geetest.ServerStatus{}, false, true},
+		{"bool status", map[any]any{"gt_server_status": true, "gt_server_status.challenge": hash, "gt_server_status.issued_at": ms}, geetest.ServerStatus{}, false, true},
+		{"hash not hex", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": "zz", "gt_server_status.issued_at": ms}, geetest.ServerStatus{}, false, true},
+		{"hash as bytes", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": []byte(hash), "gt_server_status.issued_at": ms}, geetest.ServerStatus{}, false, true},
+		{"time as string", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash, "gt_server_status.issued_at": "now"}, geetest.ServerStatus{}, false, true},
+		{"time zero", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash, "gt_server_status.issued_at": 0}, geetest.ServerStatus{}, false, true},
+		{"partial: status only", map[any]any{"gt_server_status": 1}, geetest.ServerStatus{}, false, true},
+		{"partial: no time", map[any]any{"gt_server_status": 1, "gt_server_status.challenge": hash}, geetest.ServerStatus{}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,7 +287,7 @@ func TestOptions(t *testing.T) {
 	s := newStore(t, sessions.NewCookieStore(hashKey), session.WithName("gt"), session.WithKey("status"), session.WithName(""), nil)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	if err := s.SetServerStatus(rec, req, captcha.NewServerStatus(true, "c", time.Now())); err != nil {
+	if err := s.SetServerStatus(rec, req, geetest.NewServerStatus(true, "c", time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	cookies := rec.Result().Cookies()
@@ -309,10 +310,10 @@ func TestSetOverwritesUndecodableCookie(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/register", nil)
 	req.AddCookie(&http.Cookie{Name: "captcha", Value: "tampered"})
 	rec := httptest.NewRecorder()
-	if err := s.SetServerStatus(rec, req, captcha.NewServerStatus(true, "fresh", time.Now())); err != nil {
+	if err := s.SetServerStatus(rec, req, geetest.NewServerStatus(true, "fresh", time.Now())); err != nil {
 		t.Fatalf("SetServerStatus over a tampered cookie: %v, want nil", err)
 	}
-	if st, ok, err := s.ServerStatus(withCookies(rec)); err != nil || !ok || !st.Issued("fresh") {
+	if st, ok, err := s.ServerStatus(withCookies(rec)); err != nil || !ok || !st.RecordedFor("fresh") {
 		t.Errorf("ServerStatus = (%+v, %v, %v), want the fresh status", st, ok, err)
 	}
 }
@@ -320,9 +321,9 @@ func TestSetOverwritesUndecodableCookie(t *testing.T) {
 func TestSetRejectsBadStatus(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, sessions.NewCookieStore(hashKey))
-	for name, st := range map[string]captcha.ServerStatus{
+	for name, st := range map[string]geetest.ServerStatus{
 		"zero":    {},
-		"no time": {Online: true, ChallengeHash: captcha.NewServerStatus(true, "c", time.Now()).ChallengeHash},
+		"no time": {Online: true, ChallengeHash: geetest.NewServerStatus(true, "c", time.Now()).ChallengeHash},
 		"no hash": {Online: true, IssuedAt: time.Now()},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -350,7 +351,7 @@ func TestSaveError(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, failingStore{sessions.NewCookieStore(hashKey)})
 	rec := httptest.NewRecorder()
-	err := s.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/", nil), captcha.NewServerStatus(true, "c", time.Now()))
+	err := s.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/", nil), geetest.NewServerStatus(true, "c", time.Now()))
 	if !errors.Is(err, errBackend) {
 		t.Fatalf("SetServerStatus = %v, want the store's error", err)
 	}
@@ -365,7 +366,7 @@ func TestClear(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := newStore(t, st)
-			r := set(t, s, captcha.NewServerStatus(true, "c", time.Now()))
+			r := set(t, s, geetest.NewServerStatus(true, "c", time.Now()))
 			rec := httptest.NewRecorder()
 			if err := s.Clear(rec, r); err != nil {
 				t.Fatalf("Clear: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 	"github.com/captchakit/captcha/session"
 )
 
@@ -34,7 +35,7 @@ const (
 func FuzzServerStatusCookie(f *testing.F) {
 	cookie := sessions.NewCookieStore(fuzzHashKey)
 	fsys := sessions.NewFilesystemStore(f.TempDir(), fuzzHashKey)
-	want := captcha.NewServerStatus(true, "challenge", time.UnixMilli(1_700_000_000_000))
+	want := geetest.NewServerStatus(true, "challenge", time.UnixMilli(1_700_000_000_000))
 	stores := map[string]*session.Store{}
 	minted := map[string]bool{}
 	for name, st := range map[string]sessions.Store{"cookie": cookie, "filesystem": fsys} {
@@ -123,7 +124,7 @@ func FuzzServerStatusValues(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check := func(via string, got captcha.ServerStatus, ok bool, err error) {
+		check := func(via string, got geetest.ServerStatus, ok bool, err error) {
 			t.Helper()
 			if ok != wantOK || (err != nil) != wantErr {
 				t.Fatalf("%s: ServerStatus(%#v) = (%+v, %v, %v), want ok %v, error %v", via, values, got, ok, err, wantOK, wantErr)
@@ -200,7 +201,7 @@ func typed(kind uint8, n int64, fl float64) any {
 
 // refStatus is the reference reading of a record, written from the
 // documented contract with reflect rather than a type switch.
-func refStatus(values map[any]any) (st captcha.ServerStatus, ok, isErr bool) {
+func refStatus(values map[any]any) (st geetest.ServerStatus, ok, isErr bool) {
 	rawStatus, hasStatus := values[keyStatus]
 	rawChallenge, hasChallenge := values[keyChallenge]
 	rawIssued, hasIssued := values[keyIssued]
@@ -215,7 +216,7 @@ func refStatus(values map[any]any) (st captcha.ServerStatus, ok, isErr bool) {
 		!okIssued || ms <= 0 {
 		return st, false, true
 	}
-	return captcha.ServerStatus{Online: status == 1, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false
+	return geetest.ServerStatus{Online: status == 1, ChallengeHash: hash, IssuedAt: time.UnixMilli(ms)}, true, false
 }
 
 // refInt reads a stored number: any signed integer type, an unsigned one up

@@ -2,6 +2,15 @@
 // (tencenttest, aliyuntest, geetesttest): serving on loopback, fault injection
 // at the HTTP level, a clock that tests can move, and a store of minted
 // tickets with single use and age.
+//
+// The emulators deliberately do not import the providers they test. Each
+// re-implements, from the vendor's documentation, what it checks: Tencent's
+// TC3 and Alibaba's ACS3/RPC signatures, GeeTest's challenge hashing and
+// sign_token, the reply bodies. An emulator that called the provider's own
+// signer would accept whatever that signer produces, bugs included; written
+// apart, each is an independent oracle, checked against the vendors' test
+// vectors and their official SDKs (sdkcompat/). Only this transport-level
+// machinery, which judges nothing, is shared.
 package emulator
 
 import (
@@ -14,16 +23,20 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/captchakit/captcha/providers/providertest"
 )
 
-// Server is an emulator served on 127.0.0.1.
+// Server is an emulator served on 127.0.0.1. The emulator packages embed it
+// in their own Server, which so has its URL, Addr and Close.
 type Server struct {
-	// URL is the base URL, "http://127.0.0.1:<port>".
+	// URL is the base URL, "http://127.0.0.1:<port>": a provider's endpoint,
+	// and the origin of the stand-in scripts for pages.
 	URL string
-	// Addr is "127.0.0.1:<port>".
+	// Addr is "127.0.0.1:<port>", the host a client signs (the official
+	// SDKs' endpoint setting).
 	Addr string
 
 	srv    *http.Server
@@ -47,7 +60,20 @@ func Serve(h http.Handler, faults *Faults) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server, its connections, and any hanging request.
+// ForTest calls start, fails t (naming pkg) if it fails, and closes the
+// server when the test ends: the NewServer of every emulator package.
+func ForTest[S io.Closer](t testing.TB, pkg string, start func() (S, error)) S {
+	t.Helper()
+	s, err := start()
+	if err != nil {
+		t.Fatalf("%s: start emulator: %v", pkg, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// Close stops the server, its connections, and any request held by
+// FaultHang.
 func (s *Server) Close() error {
 	if s.faults != nil {
 		s.faults.release()

@@ -120,7 +120,7 @@ func geetest4Rig(t testing.TB, unreachable bool) rig {
 	srv := geetesttest.NewServer(t, geetesttest.Config{})
 	p, err := geetest.NewV4(geetest.V4Config{
 		CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey,
-		APIBase: base(t, srv.URL, unreachable), Timeout: providerTimeout,
+		Endpoint: base(t, srv.URL, unreachable), Timeout: providerTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -154,13 +154,13 @@ func geetest3Rig(t testing.TB, unreachable bool) rig {
 	}
 	cfg := geetest.V3Config{
 		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
-		StatusStore: st, APIBase: srv.URL, Timeout: providerTimeout,
+		StatusStore: st, Endpoint: srv.URL, Timeout: providerTimeout,
 	}
 	registrar, err := geetest.NewV3(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.APIBase = base(t, srv.URL, unreachable)
+	cfg.Endpoint = base(t, srv.URL, unreachable)
 	p, err := geetest.NewV3(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -227,11 +227,11 @@ type geetest3Register struct {
 
 // countingStore counts how often the signed status cookie is decoded.
 type countingStore struct {
-	captcha.StatusStore
+	geetest.StatusStore
 	reads atomic.Int64
 }
 
-func (c *countingStore) ServerStatus(r *http.Request) (captcha.ServerStatus, bool, error) {
+func (c *countingStore) ServerStatus(r *http.Request) (geetest.ServerStatus, bool, error) {
 	c.reads.Add(1)
 	return c.StatusStore.ServerStatus(r)
 }
@@ -245,7 +245,7 @@ func newGeetest3Register(t testing.TB) geetest3Register {
 	cs := &countingStore{StatusStore: st}
 	p, err := geetest.NewV3(geetest.V3Config{
 		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
-		StatusStore: cs, APIBase: srv.URL, Timeout: providerTimeout, Logger: quiet,
+		StatusStore: cs, Endpoint: srv.URL, Timeout: providerTimeout, Logger: quiet,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -85,6 +85,8 @@ type Config struct {
 	// deadline (captcha.WithTimeout) alone bounds the call. Default:
 	// captcha.DefaultTimeout (2s).
 	Timeout time.Duration
+	// Now returns the current time, for request timestamps. Default: time.Now.
+	Now func() time.Time
 }
 
 // Provider verifies Alibaba Cloud CAPTCHA 2.0 tickets with
@@ -101,6 +103,7 @@ type Provider struct {
 	timeout  time.Duration
 	signer   *signer
 	bodyTail []byte // "&SceneId=<escaped scene>"
+	now      func() time.Time
 }
 
 var (
@@ -148,6 +151,10 @@ func New(cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	tail := append([]byte("&SceneId="), appendFormEscape(nil, cfg.SceneID)...)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Provider{
 		keyID:    cfg.AccessKeyID,
 		token:    cfg.SecurityToken,
@@ -160,6 +167,7 @@ func New(cfg Config) (*Provider, error) {
 		timeout:  timeout,
 		signer:   newSigner(cfg.AccessKeySecret),
 		bodyTail: tail,
+		now:      now,
 	}, nil
 }
 
@@ -232,12 +240,11 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	res, err := vendorhttp.Exchange(ctx, p.client, Name, p.timeout, func(ctx context.Context) (*http.Request, error) {
-		return p.newRequest(ctx, param, time.Now(), nonce)
-	}, interpret)
+		return p.newRequest(ctx, param, p.now(), nonce)
+	}, readReply)
 	if err != nil {
 		return captcha.Result{}, err
 	}
-	res.At = time.Now()
 	return res, nil
 }
 

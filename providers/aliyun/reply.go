@@ -11,7 +11,7 @@ import (
 	captcha "github.com/captchakit/captcha/middleware"
 )
 
-// reply is what interpret reads from a VerifyIntelligentCaptcha answer or a
+// reply is what readReply reads from a VerifyIntelligentCaptcha answer or a
 // gateway error envelope.
 type reply struct {
 	RequestID    string
@@ -62,7 +62,7 @@ func decodeSlow(body []byte) (reply, error) {
 var errUndecodable = errors.New("undecodable reply")
 var errNoVerdict = errors.New("reply carries no verdict")
 
-// interpret maps an HTTP status and body to a Result or a classified error.
+// readReply maps an HTTP status and body to a Result or a classified error.
 //
 // A verdict needs a decodable 200 reply with a Result whose VerifyCode is
 // set and whose call-level Code is "Success" (or absent) and Success not
@@ -71,7 +71,7 @@ var errNoVerdict = errors.New("reply carries no verdict")
 // without a verdict are classified by their gateway Code, or by HTTP status
 // when there is none; an InvalidParameter code or an HTTP 413 is a rejection
 // (see clientCaused).
-func interpret(status int, body []byte) (captcha.Result, error) {
+func readReply(status int, body []byte) (captcha.Result, error) {
 	r, err := decodeReply(body)
 	if status != http.StatusOK {
 		code := ""

@@ -8,10 +8,10 @@ import (
 	captcha "github.com/captchakit/captcha/middleware"
 )
 
-// FuzzInterpret feeds arbitrary replies to the response parser: it must never
+// FuzzReadReply feeds arbitrary replies to the response parser: it must never
 // panic, never pass without a decodable T-code verdict, and classify every
 // error into exactly one class.
-func FuzzInterpret(f *testing.F) {
+func FuzzReadReply(f *testing.F) {
 	seeds := []struct {
 		status int
 		body   string
@@ -30,7 +30,7 @@ func FuzzInterpret(f *testing.F) {
 		f.Add(s.status, []byte(s.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		res, err := interpret(status, body)
+		res, err := readReply(status, body)
 		if err != nil {
 			if res.Passed {
 				t.Fatal("Passed with an error")

@@ -28,7 +28,7 @@ func v3Tickets(b *testing.B, srv *geetesttest.Server, st *session.Store, n int) 
 			b.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
-		if err := st.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), captcha.NewServerStatus(true, c, time.Now())); err != nil {
+		if err := st.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), geetest.NewServerStatus(true, c, time.Now())); err != nil {
 			b.Fatal(err)
 		}
 		c += "42"
@@ -92,7 +92,7 @@ func BenchmarkV3Verify(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			srv := geetesttest.NewServer(b, geetesttest.Config{})
 			st := newStatusStore(b, cookieHashKey)
-			p := newV3(b, geetest.V3Config{StatusStore: st, APIBase: srv.URL})
+			p := newV3(b, geetest.V3Config{StatusStore: st, Endpoint: srv.URL})
 			runVerify(b, p, v3Tickets(b, srv, st, b.N), mode.parallel)
 		})
 	}
@@ -105,7 +105,7 @@ func BenchmarkV4Verify(b *testing.B) {
 	}{{"serial", false}, {"parallel", true}} {
 		b.Run(mode.name, func(b *testing.B) {
 			srv := geetesttest.NewServer(b, geetesttest.Config{})
-			p, err := geetest.NewV4(geetest.V4Config{CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey, APIBase: srv.URL})
+			p, err := geetest.NewV4(geetest.V4Config{CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey, Endpoint: srv.URL})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func BenchmarkV4VerifyStatic(b *testing.B) {
 	body := []byte(`{"status":"success","result":"success","reason":"","captcha_args":{}}`)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
 	b.Cleanup(hs.Close)
-	p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, APIBase: hs.URL})
+	p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, Endpoint: hs.URL})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestNewV3Config(t *testing.T) {
 	}{
 		{"defaults", func(*geetest.V3Config) {}, ""},
 		{"all set", func(c *geetest.V3Config) {
-			c.DigestMod, c.APIBase, c.ClientType = geetest.DigestHMACSHA256, "https://api.geetest.com/", "native"
+			c.DigestMod, c.Endpoint, c.ClientType = geetest.DigestHMACSHA256, "https://api.geetest.com/", "native"
 		}, ""},
 		{"no captcha id", func(c *geetest.V3Config) { c.CaptchaID = "" }, "V3Config.CaptchaID is required"},
 		{"short captcha id", func(c *geetest.V3Config) { c.CaptchaID = "c9c4" }, "V3Config.CaptchaID must be"},
@@ -28,8 +28,8 @@ func TestNewV3Config(t *testing.T) {
 		{"key not hex", func(c *geetest.V3Config) { c.PrivateKey = strings.Repeat("x", 32) }, "V3Config.PrivateKey must be"},
 		{"digestmod", func(c *geetest.V3Config) { c.DigestMod = "sha1" }, "V3Config.DigestMod"},
 		{"no store", func(c *geetest.V3Config) { c.StatusStore = nil }, "V3Config.StatusStore is required"},
-		{"base not a URL", func(c *geetest.V3Config) { c.APIBase = "api.geetest.com" }, "V3Config.APIBase"},
-		{"base with query", func(c *geetest.V3Config) { c.APIBase = "http://h/?a=b" }, "V3Config.APIBase"},
+		{"base not a URL", func(c *geetest.V3Config) { c.Endpoint = "api.geetest.com" }, "V3Config.Endpoint"},
+		{"base with query", func(c *geetest.V3Config) { c.Endpoint = "http://h/?a=b" }, "V3Config.Endpoint"},
 		{"negative timeout", func(c *geetest.V3Config) { c.Timeout = -1 }, "V3Config.Timeout"},
 		{"negative max age", func(c *geetest.V3Config) { c.ChallengeMaxAge = -1 }, "V3Config.ChallengeMaxAge"},
 		{"client type", func(c *geetest.V3Config) { c.ClientType = "desktop" }, "V3Config.ClientType"},
@@ -71,7 +71,7 @@ func TestNewV4Config(t *testing.T) {
 		{"bad id", func(c *geetest.V4Config) { c.CaptchaID = "647f" }, "V4Config.CaptchaID must be"},
 		{"no key", func(c *geetest.V4Config) { c.CaptchaKey = "" }, "V4Config.CaptchaKey is required"},
 		{"bad key", func(c *geetest.V4Config) { c.CaptchaKey = demoV4Key + "0" }, "V4Config.CaptchaKey must be"},
-		{"bad base", func(c *geetest.V4Config) { c.APIBase = "ftp://x" }, "V4Config.APIBase"},
+		{"bad base", func(c *geetest.V4Config) { c.Endpoint = "ftp://x" }, "V4Config.Endpoint"},
 		{"negative timeout", func(c *geetest.V4Config) { c.Timeout = -1 }, "V4Config.Timeout"},
 	}
 	for _, tt := range tests {

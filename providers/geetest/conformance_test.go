@@ -16,11 +16,11 @@ func TestConformanceV3(t *testing.T) {
 		store := newStatusStore(t, cookieHashKey)
 		// The register side always reaches the emulator; the provider under
 		// test may be pointed elsewhere (conn-refused).
-		reg := newV3(t, geetest.V3Config{StatusStore: store, APIBase: srv.URL})
+		reg := newV3(t, geetest.V3Config{StatusStore: store, Endpoint: srv.URL})
 		return &providertest.Harness{
 			BaseURL: srv.URL,
 			New: func(t *testing.T, baseURL string, wrongSecret bool) captcha.Provider {
-				cfg := geetest.V3Config{StatusStore: store, APIBase: baseURL}
+				cfg := geetest.V3Config{StatusStore: store, Endpoint: baseURL}
 				if wrongSecret {
 					cfg.PrivateKey = "00000000000000000000000000000000"
 				}
@@ -58,7 +58,7 @@ func TestConformanceV4(t *testing.T) {
 		return &providertest.Harness{
 			BaseURL: srv.URL,
 			New: func(t *testing.T, baseURL string, wrongSecret bool) captcha.Provider {
-				cfg := geetest.V4Config{CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey, APIBase: baseURL}
+				cfg := geetest.V4Config{CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey, Endpoint: baseURL}
 				if wrongSecret {
 					cfg.CaptchaKey = "00000000000000000000000000000000"
 				}

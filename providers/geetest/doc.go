@@ -64,10 +64,10 @@
 //
 // # Transport
 //
-// Both providers reach GeeTest over HTTPS by default ([DefaultV3APIBase],
-// [DefaultV4APIBase]). GeeTest's SDKs and demos use plain HTTP, on which
+// Both providers reach GeeTest over HTTPS by default ([DefaultV3Endpoint],
+// [DefaultV4Endpoint]). GeeTest's SDKs and demos use plain HTTP, on which
 // anyone on the path could answer validate.php's md5(seccode) or v4's
-// "success" themselves; plain HTTP is used only when an APIBase says so, as
+// "success" themselves; plain HTTP is used only when an Endpoint says so, as
 // for the emulator. Both keep pooled keep-alive connections, run each call
 // under the Verifier's deadline (or their own Timeout outside a Verifier),
 // read bodies under a cap, and return errors that never carry keys or ticket

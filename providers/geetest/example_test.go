@@ -28,7 +28,7 @@ func exampleV3(apiBase string) *geetest.V3 {
 		CaptchaID:   geetesttest.DefaultV3CaptchaID,
 		PrivateKey:  geetesttest.DefaultV3PrivateKey,
 		StatusStore: st,
-		APIBase:     apiBase, // omit in production
+		Endpoint:    apiBase, // omit in production
 	})
 	if err != nil {
 		panic(err)
@@ -106,7 +106,7 @@ func ExampleNewV4() {
 	p, err := geetest.NewV4(geetest.V4Config{
 		CaptchaID:  geetesttest.DefaultV4CaptchaID,
 		CaptchaKey: geetesttest.DefaultV4CaptchaKey,
-		APIBase:    srv.URL, // omit in production
+		Endpoint:   srv.URL, // omit in production
 	})
 	if err != nil {
 		panic(err)

@@ -79,16 +79,16 @@ func FuzzWellFormed(f *testing.F) {
 
 // fuzzStatus is a StatusStore that returns one fixed answer.
 type fuzzStatus struct {
-	st  captcha.ServerStatus
+	st  ServerStatus
 	ok  bool
 	err error
 }
 
-func (s *fuzzStatus) ServerStatus(*http.Request) (captcha.ServerStatus, bool, error) {
+func (s *fuzzStatus) ServerStatus(*http.Request) (ServerStatus, bool, error) {
 	return s.st, s.ok, s.err
 }
 
-func (*fuzzStatus) SetServerStatus(http.ResponseWriter, *http.Request, captcha.ServerStatus) error {
+func (*fuzzStatus) SetServerStatus(http.ResponseWriter, *http.Request, ServerStatus) error {
 	return errors.New("read-only")
 }
 
@@ -144,7 +144,7 @@ func FuzzCheckFailbackV3(f *testing.F) {
 		age %= 1 << 32 // seconds; well past every bound, without overflowing a Duration
 		switch store % 3 {
 		case 0:
-			*st = fuzzStatus{st: captcha.NewServerStatus(online, issued, fuzzNow.Add(-time.Duration(age)*time.Second)), ok: true}
+			*st = fuzzStatus{st: NewServerStatus(online, issued, fuzzNow.Add(-time.Duration(age)*time.Second)), ok: true}
 		case 1:
 			*st = fuzzStatus{}
 		default:

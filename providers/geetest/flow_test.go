@@ -53,10 +53,11 @@ func newApp(t *testing.T, cfg geetest.V3Config) *app {
 	if cfg.StatusStore == nil {
 		cfg.StatusStore = newStatusStore(t, cookieHashKey)
 	}
-	cfg.APIBase = srv.URL
+	cfg.Endpoint = srv.URL
+	a := &app{t: t, srv: srv}
+	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(a.offset.Load())) }
 	p := newV3(t, cfg)
-	a := &app{t: t, srv: srv, p: p}
-	geetest.SetNowV3(p, func() time.Time { return time.Now().Add(time.Duration(a.offset.Load())) })
+	a.p = p
 	mux := http.NewServeMux()
 	mux.Handle("GET /register", geetest.RegisterHandler(p))
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
@@ -381,7 +382,7 @@ func TestFlowAttacks(t *testing.T) {
 		forger := newStatusStore(t, []byte("attacker-chosen-hash-key-0123456"))
 		rec := httptest.NewRecorder()
 		const chosen = "0123456789abcdef0123456789abcdef"
-		if err := forger.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/", nil), captcha.NewServerStatus(false, chosen, time.Now())); err != nil {
+		if err := forger.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/", nil), geetest.NewServerStatus(false, chosen, time.Now())); err != nil {
 			t.Fatal(err)
 		}
 		b := a.browser()
@@ -396,15 +397,15 @@ func TestFlowAttacks(t *testing.T) {
 
 // statusStoreFunc is a StatusStore with scripted behaviour.
 type statusStoreFunc struct {
-	get func(*http.Request) (captcha.ServerStatus, bool, error)
-	set func(http.ResponseWriter, *http.Request, captcha.ServerStatus) error
+	get func(*http.Request) (geetest.ServerStatus, bool, error)
+	set func(http.ResponseWriter, *http.Request, geetest.ServerStatus) error
 }
 
-func (s statusStoreFunc) ServerStatus(r *http.Request) (captcha.ServerStatus, bool, error) {
+func (s statusStoreFunc) ServerStatus(r *http.Request) (geetest.ServerStatus, bool, error) {
 	return s.get(r)
 }
 
-func (s statusStoreFunc) SetServerStatus(w http.ResponseWriter, r *http.Request, st captcha.ServerStatus) error {
+func (s statusStoreFunc) SetServerStatus(w http.ResponseWriter, r *http.Request, st geetest.ServerStatus) error {
 	return s.set(w, r, st)
 }
 
@@ -413,11 +414,11 @@ var errStore = errors.New("store down at 10.0.0.7:6379")
 func TestRegisterHandlerStoreError(t *testing.T) {
 	t.Parallel()
 	srv := geetesttest.NewServer(t, geetesttest.Config{})
-	p := newV3(t, geetest.V3Config{APIBase: srv.URL, StatusStore: statusStoreFunc{
-		get: func(*http.Request) (captcha.ServerStatus, bool, error) {
-			return captcha.ServerStatus{}, false, errStore
+	p := newV3(t, geetest.V3Config{Endpoint: srv.URL, StatusStore: statusStoreFunc{
+		get: func(*http.Request) (geetest.ServerStatus, bool, error) {
+			return geetest.ServerStatus{}, false, errStore
 		},
-		set: func(http.ResponseWriter, *http.Request, captcha.ServerStatus) error { return errStore },
+		set: func(http.ResponseWriter, *http.Request, geetest.ServerStatus) error { return errStore },
 	}})
 	rec := httptest.NewRecorder()
 	geetest.RegisterHandler(p).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/register", nil))
@@ -450,7 +451,7 @@ func TestRegisterHandlerStoreError(t *testing.T) {
 func TestRegisterHandlerMethods(t *testing.T) {
 	t.Parallel()
 	srv := geetesttest.NewServer(t, geetesttest.Config{})
-	p := newV3(t, geetest.V3Config{APIBase: srv.URL, StatusStore: newStatusStore(t, cookieHashKey)})
+	p := newV3(t, geetest.V3Config{Endpoint: srv.URL, StatusStore: newStatusStore(t, cookieHashKey)})
 	h := geetest.RegisterHandler(p)
 	for method, want := range map[string]int{http.MethodGet: 200, http.MethodPost: 200, http.MethodPut: 405, http.MethodDelete: 405} {
 		rec := httptest.NewRecorder()
@@ -471,23 +472,23 @@ func TestStatusChecks(t *testing.T) {
 	now := time.Now()
 	tests := []struct {
 		name     string
-		st       captcha.ServerStatus
+		st       geetest.ServerStatus
 		ok       bool
 		err      error
 		wantCode string
 	}{
-		{"failback status pass to policy", captcha.NewServerStatus(false, c, now), true, nil, "failback"},
-		{"old status reject", captcha.NewServerStatus(false, c, now.Add(-11*time.Minute)), true, nil, "stale"},
-		{"future status reject", captcha.NewServerStatus(false, c, now.Add(5*time.Minute)), true, nil, "future"},
-		{"other challenge reject", captcha.NewServerStatus(false, "ffffffffffffffffffffffffffffffff", now), true, nil, "challenge-mismatch"},
-		{"missing status reject", captcha.ServerStatus{}, false, nil, "no-status"},
-		{"undecodable status reject", captcha.ServerStatus{}, false, errStore, "session"},
+		{"failback status pass to policy", geetest.NewServerStatus(false, c, now), true, nil, "failback"},
+		{"old status reject", geetest.NewServerStatus(false, c, now.Add(-11*time.Minute)), true, nil, "stale"},
+		{"future status reject", geetest.NewServerStatus(false, c, now.Add(5*time.Minute)), true, nil, "future"},
+		{"other challenge reject", geetest.NewServerStatus(false, "ffffffffffffffffffffffffffffffff", now), true, nil, "challenge-mismatch"},
+		{"missing status reject", geetest.ServerStatus{}, false, nil, "no-status"},
+		{"undecodable status reject", geetest.ServerStatus{}, false, errStore, "session"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := newV3(t, geetest.V3Config{APIBase: "http://127.0.0.1:1", StatusStore: statusStoreFunc{
-				get: func(*http.Request) (captcha.ServerStatus, bool, error) { return tt.st, tt.ok, tt.err },
+			p := newV3(t, geetest.V3Config{Endpoint: "http://127.0.0.1:1", StatusStore: statusStoreFunc{
+				get: func(*http.Request) (geetest.ServerStatus, bool, error) { return tt.st, tt.ok, tt.err },
 			}})
 			tk := registered{}.ticket(c+"ab", "v", "v|jordan")
 			_, err := p.Verify(t.Context(), tk)

@@ -59,7 +59,7 @@ func FuzzParseV4(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := interpretV4(r)
+		res, err := resultV4(r)
 		if res.Passed && (err != nil || r.Status != "success" || r.Result != "success") {
 			t.Fatalf("passed a reply with status %q result %q (err %v)", r.Status, r.Result, err)
 		}

@@ -102,13 +102,13 @@ func TestGH12V4UndecryptableOutputCannotOpenFailback(t *testing.T) {
 
 // TestGH12DefaultAPIBasesAreHTTPS: GeeTest's answer to v3 validate is
 // md5(seccode), which anyone on the path could compute, so the default hosts
-// are reached over HTTPS. The providers are run with their default APIBase
+// are reached over HTTPS. The providers are run with their default Endpoint
 // against the emulator behind TLS (every dial goes to it, as if it were
 // api.geetest.com and gcaptcha4.geetest.com); an explicit http:// base, as for
 // the plain emulator, still works.
 func TestGH12DefaultAPIBasesAreHTTPS(t *testing.T) {
 	t.Parallel()
-	for name, base := range map[string]string{"v3": geetest.DefaultV3APIBase, "v4": geetest.DefaultV4APIBase} {
+	for name, base := range map[string]string{"v3": geetest.DefaultV3Endpoint, "v4": geetest.DefaultV4Endpoint} {
 		if u, err := url.Parse(base); err != nil || u.Scheme != "https" {
 			t.Errorf("Default%sAPIBase = %q, want an https URL", strings.ToUpper(name), base)
 		}
@@ -166,7 +166,7 @@ func TestGH12DefaultAPIBasesAreHTTPS(t *testing.T) {
 			t.Errorf("v4 Verify = (%+v, %v), want a pass", res, err)
 		}
 		store := newStatusStore(t, cookieHashKey)
-		p := newV3(t, geetest.V3Config{StatusStore: store, APIBase: srv.URL})
+		p := newV3(t, geetest.V3Config{StatusStore: store, Endpoint: srv.URL})
 		if res, err := p.Verify(t.Context(), onlineTicket(t, srv.Emulator, store)); err != nil || !res.Passed {
 			t.Errorf("v3 Verify = (%+v, %v), want a pass", res, err)
 		}
@@ -177,7 +177,7 @@ func newV4(t testing.TB, base string) *geetest.V4 {
 	t.Helper()
 	p, err := geetest.NewV4(geetest.V4Config{
 		CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey,
-		APIBase: base, Timeout: 30 * time.Second,
+		Endpoint: base, Timeout: 30 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -187,14 +187,14 @@ func newV4(t testing.TB, base string) *geetest.V4 {
 
 // onlineTicket issues a challenge from emu without register's round trip,
 // records it as online in store and returns the solved ticket.
-func onlineTicket(t testing.TB, emu *geetesttest.Emulator, store captcha.StatusStore) captcha.Ticket {
+func onlineTicket(t testing.TB, emu *geetesttest.Emulator, store geetest.StatusStore) captcha.Ticket {
 	t.Helper()
 	c, err := emu.Register(geetesttest.DefaultV3CaptchaID, string(geetest.DigestMD5))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	st := captcha.NewServerStatus(true, c, time.Now())
+	st := geetest.NewServerStatus(true, c, time.Now())
 	if err := store.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), st); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestGHRegisterHalfClose(t *testing.T) {
 	t.Parallel()
 	srv := geetesttest.NewServer(t, geetesttest.Config{})
 	srv.SetLatency(100 * time.Millisecond)
-	p := newV3(t, geetest.V3Config{StatusStore: newStatusStore(t, cookieHashKey), APIBase: srv.URL})
+	p := newV3(t, geetest.V3Config{StatusStore: newStatusStore(t, cookieHashKey), Endpoint: srv.URL})
 	app := httptest.NewServer(geetest.RegisterHandler(p))
 	t.Cleanup(app.Close)
 

@@ -100,7 +100,7 @@ func (c *v4Code) UnmarshalJSON(b []byte) error {
 // parseV4 decodes a v4 /validate body. It fails (errBadReply) only when the
 // body is not a JSON object of the expected field types: that is a broken
 // answer from something in the path, an outage sign. An object that lacks
-// the verdict fields decodes; interpretV4 rejects it, since what the client
+// the verdict fields decodes; resultV4 rejects it, since what the client
 // sent may have caused it.
 func parseV4(body []byte) (v4Reply, error) {
 	var r v4Reply

@@ -35,7 +35,7 @@ func TestRegisterSavesSessionBeforeBody(t *testing.T) {
 	for _, down := range []bool{false, true} {
 		emu := geetesttest.NewServer(t, geetesttest.Config{})
 		emu.SetRegisterDown(down)
-		p := newV3(t, geetest.V3Config{StatusStore: newStatusStore(t, cookieHashKey), APIBase: emu.URL})
+		p := newV3(t, geetest.V3Config{StatusStore: newStatusStore(t, cookieHashKey), Endpoint: emu.URL})
 		w := &orderWriter{ResponseRecorder: httptest.NewRecorder()}
 		geetest.RegisterHandler(p).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/register", nil))
 		if !w.started || !w.cookieAtStart {

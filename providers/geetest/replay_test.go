@@ -118,7 +118,7 @@ func TestV4Replies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rp, base := newReplay(t, tt.status, tt.body)
-			p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, APIBase: base})
+			p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, Endpoint: base})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +151,7 @@ func TestV4Replies(t *testing.T) {
 func TestV4MalformedIsLocal(t *testing.T) {
 	t.Parallel()
 	rp, base := newReplay(t, 200, fixture(t, "v4_success.json"))
-	p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, APIBase: base})
+	p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, Endpoint: base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,12 +168,11 @@ func TestV4MalformedIsLocal(t *testing.T) {
 
 func TestV4CheckFailback(t *testing.T) {
 	t.Parallel()
-	p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key})
+	now := time.Unix(1763700000, 0)
+	p, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(1763700000, 0)
-	geetest.SetNowV4(p, func() time.Time { return now })
 	tests := []struct {
 		name string
 		edit func(v map[string]string)
@@ -214,8 +213,8 @@ func TestV4CheckFailback(t *testing.T) {
 
 // onlineStore is a StatusStore holding one online status for challenge.
 func onlineStore(challenge string) statusStoreFunc {
-	return statusStoreFunc{get: func(*http.Request) (captcha.ServerStatus, bool, error) {
-		return captcha.NewServerStatus(true, challenge, time.Now()), true, nil
+	return statusStoreFunc{get: func(*http.Request) (geetest.ServerStatus, bool, error) {
+		return geetest.NewServerStatus(true, challenge, time.Now()), true, nil
 	}}
 }
 
@@ -248,7 +247,7 @@ func TestV3ValidateReplies(t *testing.T) {
 			rp, base := newReplay(t, tt.status, tt.body)
 			p := newV3(t, geetest.V3Config{
 				CaptchaID: "c9c4facd1a6feeb80802222cbb74ca8e", PrivateKey: "e4e298788aa8c768397639deb9b249a9",
-				StatusStore: onlineStore(challenge), APIBase: base + "/", ClientType: "web",
+				StatusStore: onlineStore(challenge), Endpoint: base + "/", ClientType: "web",
 				UserID: func(*http.Request) string { return "user 1" },
 			})
 			res, err := p.Verify(t.Context(), registered{}.ticket(challenge, validate, seccode))
@@ -296,13 +295,13 @@ func TestRegisterG1(t *testing.T) {
 			rp, base := newReplay(t, 200, fixture(t, "v3_register.json"))
 			p := newV3(t, geetest.V3Config{
 				CaptchaID: "c9c4facd1a6feeb80802222cbb74ca8e", PrivateKey: "e4e298788aa8c768397639deb9b249a9",
-				DigestMod: tt.mod, StatusStore: onlineStore(""), APIBase: base, ClientType: "h5",
+				DigestMod: tt.mod, StatusStore: onlineStore(""), Endpoint: base, ClientType: "h5",
 				UserID: func(*http.Request) string { return "u1" },
 			})
 			r := httptest.NewRequest(http.MethodGet, "/register", nil)
 			r.RemoteAddr = "198.51.100.7:4242"
 			ch, err := p.Register(t.Context(), r)
-			if err != nil || !ch.Online || ch.Challenge != tt.want || ch.Cause != nil {
+			if err != nil || !ch.Online || ch.Value != tt.want || ch.Cause != nil {
 				t.Errorf("Register = (%+v, %v), want online with challenge %s", ch, err, tt.want)
 			}
 			method, path, q, _ := rp.last()
@@ -334,9 +333,9 @@ func TestRegisterFailback(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, base := newReplay(t, tt.status, tt.body)
-			p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), APIBase: base})
+			p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), Endpoint: base})
 			ch, err := p.Register(t.Context(), nil)
-			if err != nil || ch.Online || len(ch.Challenge) != 32 || !errors.Is(ch.Cause, captcha.ErrUnavailable) {
+			if err != nil || ch.Online || len(ch.Value) != 32 || !errors.Is(ch.Cause, captcha.ErrUnavailable) {
 				t.Errorf("Register = (%+v, %v), want failback with a local challenge and an ErrUnavailable cause", ch, err)
 			}
 			if strings.Contains(ch.Cause.Error(), "e4e298788aa8c768397639deb9b249a9") {
@@ -352,7 +351,7 @@ func TestRegisterFailback(t *testing.T) {
 func TestRegisterSendsTheVerifiersClientIP(t *testing.T) {
 	t.Parallel()
 	rp, base := newReplay(t, 200, fixture(t, "v3_register.json"))
-	p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), APIBase: base})
+	p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), Endpoint: base})
 	resolve, err := captcha.TrustedProxies("10.0.0.0/8")
 	if err != nil {
 		t.Fatal(err)
@@ -395,9 +394,9 @@ func TestRegisterThrottledOrRefusedFailsClosed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, base := newReplay(t, tt.status, tt.body)
-			p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), APIBase: base})
+			p := newV3(t, geetest.V3Config{StatusStore: onlineStore(""), Endpoint: base})
 			ch, err := p.Register(t.Context(), nil)
-			if !errors.Is(err, tt.want) || ch.Challenge != "" {
+			if !errors.Is(err, tt.want) || ch.Value != "" {
 				t.Errorf("Register = (%+v, %v), want no challenge and an error wrapping %v", ch, err, tt.want)
 			}
 		})
@@ -431,7 +430,7 @@ func TestRequestBodiesRewind(t *testing.T) {
 	_, base3 := newReplay(t, 200, fixture(t, "v3_validate_success.json"))
 	rc := &rewindCheck{delegate: http.DefaultTransport}
 	client := &http.Client{Transport: rc}
-	p4, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, APIBase: base4, HTTPClient: client})
+	p4, err := geetest.NewV4(geetest.V4Config{CaptchaID: demoV4ID, CaptchaKey: demoV4Key, Endpoint: base4, HTTPClient: client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +438,7 @@ func TestRequestBodiesRewind(t *testing.T) {
 		t.Fatalf("V4 Verify = (%+v, %v)", res, err)
 	}
 	const c = "3cf802e2cde8eb37df37370f496be721"
-	p3 := newV3(t, geetest.V3Config{StatusStore: onlineStore(c), APIBase: base3, HTTPClient: client})
+	p3 := newV3(t, geetest.V3Config{StatusStore: onlineStore(c), Endpoint: base3, HTTPClient: client})
 	if res, err := p3.Verify(t.Context(), registered{}.ticket(c, "4d55cc5bb63098646c53525872f3628e", "4d55cc5bb63098646c53525872f3628e|jordan")); err != nil || !res.Passed {
 		t.Fatalf("V3 Verify = (%+v, %v)", res, err)
 	}

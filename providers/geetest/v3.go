@@ -34,10 +34,10 @@ const (
 
 // Default endpoints and limits.
 const (
-	// DefaultV3APIBase is GeeTest v3's API host (register.php, validate.php),
+	// DefaultV3Endpoint is GeeTest v3's API host (register.php, validate.php),
 	// over HTTPS (the official SDKs use plain HTTP, whose md5(seccode) answer
-	// anyone on the path could forge); plain HTTP only by an explicit APIBase.
-	DefaultV3APIBase = "https://api.geetest.com"
+	// anyone on the path could forge); plain HTTP only by an explicit Endpoint.
+	DefaultV3Endpoint = "https://api.geetest.com"
 	// DefaultChallengeMaxAge is how long a v3 challenge stays valid: GeeTest
 	// documents ten minutes.
 	DefaultChallengeMaxAge = 10 * time.Minute
@@ -71,10 +71,10 @@ type V3Config struct {
 	DigestMod DigestMod
 	// StatusStore keeps each client's server status between register and
 	// validate; see package session. It must be signed. Required.
-	StatusStore captcha.StatusStore
-	// APIBase is the scheme and host of register.php and validate.php, e.g.
-	// an emulator's URL. Default: DefaultV3APIBase.
-	APIBase string
+	StatusStore StatusStore
+	// Endpoint is the scheme and host of register.php and validate.php, e.g.
+	// an emulator's URL. Default: DefaultV3Endpoint.
+	Endpoint string
 	// HTTPClient sends the requests. Default: a client whose transport keeps
 	// up to 256 idle connections per host (Go's default keeps 2) with bounded
 	// dial and TLS handshake times. Its own Timeout, if any, also applies.
@@ -93,6 +93,8 @@ type V3Config struct {
 	// ClientType is sent as client_type: "web", "h5", "native" or "unknown".
 	// Default: "" (not sent).
 	ClientType string
+	// Now returns the current time, for the age of issued challenges. Default: time.Now.
+	Now func() time.Time
 	// Logger receives RegisterHandler's line when register falls back to
 	// failback mode (at most one a minute). Default: slog.Default().
 	Logger *slog.Logger
@@ -115,7 +117,7 @@ type V3Config struct {
 type V3 struct {
 	id, key      string
 	digest       DigestMod
-	store        captcha.StatusStore
+	store        StatusStore
 	client       *http.Client
 	timeout      time.Duration
 	maxAge       time.Duration
@@ -161,7 +163,7 @@ func NewV3(cfg V3Config) (*V3, error) {
 	if cfg.StatusStore == nil {
 		return nil, errors.New("geetest: V3Config.StatusStore is required (see package session)")
 	}
-	base, err := apiBase(cfg.APIBase, DefaultV3APIBase, "V3Config.APIBase")
+	base, err := apiBase(cfg.Endpoint, DefaultV3Endpoint, "V3Config.Endpoint")
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +187,9 @@ func NewV3(cfg V3Config) (*V3, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	id := url.QueryEscape(cfg.CaptchaID)
 	return &V3{
 		id:           cfg.CaptchaID,
@@ -199,12 +204,12 @@ func NewV3(cfg V3Config) (*V3, error) {
 		registerURL:  base + "/register.php?gt=" + id + "&json_format=1&digestmod=" + url.QueryEscape(string(cfg.DigestMod)) + "&sdk=" + url.QueryEscape(SDK),
 		validateURL:  base + "/validate.php",
 		validateTail: "&captchaid=" + id + "&json_format=1&sdk=" + url.QueryEscape(SDK),
-		now:          time.Now,
+		now:          cfg.Now,
 		logger:       cfg.Logger,
 	}, nil
 }
 
-// apiBase validates an APIBase setting and returns it without a trailing
+// apiBase validates an Endpoint setting and returns it without a trailing
 // slash.
 func apiBase(s, def, field string) (string, error) {
 	if s == "" {

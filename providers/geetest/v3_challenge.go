@@ -62,29 +62,29 @@ func wellFormedV3(v map[string]string) bool {
 
 // status reads the client's server status and checks that it was recorded for
 // challenge, is not older than the maximum age and not in the future.
-func (p *V3) status(t captcha.Ticket, challenge string) (captcha.ServerStatus, error) {
+func (p *V3) status(t captcha.Ticket, challenge string) (ServerStatus, error) {
 	if t.Request == nil {
-		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "no-request", nil)
+		return ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "no-request", nil)
 	}
 	st, ok, err := p.store.ServerStatus(t.Request)
 	if err != nil {
 		if errors.Is(err, captcha.ErrNoServerStatus) {
-			return captcha.ServerStatus{}, &captcha.VerifyError{Provider: NameV3, Code: "session", Err: err}
+			return ServerStatus{}, &captcha.VerifyError{Provider: NameV3, Code: "session", Err: err}
 		}
-		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "session", err)
+		return ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "session", err)
 	}
 	if !ok {
-		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "no-status", nil)
+		return ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "no-status", nil)
 	}
-	if !st.Issued(issuedChallenge(challenge)) {
-		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "challenge-mismatch", nil)
+	if !st.RecordedFor(issuedChallenge(challenge)) {
+		return ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "challenge-mismatch", nil)
 	}
 	now := p.now()
 	switch {
 	case st.IssuedAt.After(now.Add(clockSkew)):
-		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "future", nil)
+		return ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "future", nil)
 	case now.Sub(st.IssuedAt) > p.maxAge:
-		return captcha.ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "stale", nil)
+		return ServerStatus{}, vendorhttp.Wrap(NameV3, captcha.ErrNoServerStatus, "stale", nil)
 	}
 	return st, nil
 }

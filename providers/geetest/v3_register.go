@@ -17,9 +17,9 @@ type Challenge struct {
 	// Online is true when GeeTest issued the challenge (status 1) and false
 	// when it was generated locally in failback mode (status 0).
 	Online bool
-	// Challenge is the value handed to gt.js: GeeTest's challenge hashed with
+	// Value is the challenge handed to gt.js: GeeTest's challenge hashed with
 	// the private key per DigestMod, or 32 random hex digits in failback mode.
-	Challenge string
+	Value string
 	// Cause says why register fell back (a *captcha.VerifyError wrapping
 	// captcha.ErrUnavailable, with no secrets in its message); nil when
 	// Online. RegisterHandler logs it; do not show it to clients.
@@ -55,9 +55,9 @@ func (p *V3) Register(ctx context.Context, r *http.Request) (Challenge, error) {
 	})
 	switch {
 	case err == nil:
-		return Challenge{Online: true, Challenge: p.hashChallenge(origin)}, nil
+		return Challenge{Online: true, Value: p.hashChallenge(origin)}, nil
 	case errors.Is(err, captcha.ErrUnavailable):
-		return Challenge{Challenge: localChallenge(), Cause: err}, nil
+		return Challenge{Value: localChallenge(), Cause: err}, nil
 	default:
 		return Challenge{}, err
 	}
@@ -149,12 +149,12 @@ func (p *V3) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if ch.Cause != nil {
 		p.logFallback(r, ch.Cause)
 	}
-	st := captcha.NewServerStatus(ch.Online, ch.Challenge, p.now())
+	st := NewServerStatus(ch.Online, ch.Value, p.now())
 	if err := p.store.SetServerStatus(w, r, st); err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	body := registerReplyBody{GT: p.id, Challenge: ch.Challenge, NewCaptcha: true}
+	body := registerReplyBody{GT: p.id, Challenge: ch.Value, NewCaptcha: true}
 	if ch.Online {
 		body.Success = 1
 	}

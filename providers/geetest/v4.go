@@ -26,9 +26,9 @@ const (
 	FieldGenTime       = "gen_time"
 )
 
-// DefaultV4APIBase is GeeTest v4's API host, over HTTPS (GeeTest's demos use
-// plain HTTP); plain HTTP only by an explicit APIBase.
-const DefaultV4APIBase = "https://gcaptcha4.geetest.com"
+// DefaultV4Endpoint is GeeTest v4's API host, over HTTPS (GeeTest's demos use
+// plain HTTP); plain HTTP only by an explicit Endpoint.
+const DefaultV4Endpoint = "https://gcaptcha4.geetest.com"
 
 // V4MaxAge is how old a v4 ticket's gen_time may be for [V4.CheckFailback].
 // GeeTest publishes no expiry; this matches v3's ten-minute challenge.
@@ -41,9 +41,9 @@ type V4Config struct {
 	// CaptchaKey is the secret key, 32 hex digits. Required. It only keys the
 	// sign_token HMAC; it is never sent.
 	CaptchaKey string
-	// APIBase is the scheme and host of the /validate endpoint, e.g. an
-	// emulator's URL. Default: DefaultV4APIBase.
-	APIBase string
+	// Endpoint is the scheme and host of the /validate endpoint, e.g. an
+	// emulator's URL. Default: DefaultV4Endpoint.
+	Endpoint string
 	// HTTPClient sends the requests. Default: a client whose transport keeps
 	// up to 256 idle connections per host (Go's default keeps 2) with bounded
 	// dial and TLS handshake times. Its own Timeout, if any, also applies.
@@ -53,6 +53,8 @@ type V4Config struct {
 	// deadline (captcha.WithTimeout) alone bounds the call. Default:
 	// captcha.DefaultTimeout (2s).
 	Timeout time.Duration
+	// Now returns the current time, for the gen_time check of CheckFailback. Default: time.Now.
+	Now func() time.Time
 }
 
 // V4 is the GeeTest v4 provider. It implements captcha.Provider,
@@ -120,7 +122,7 @@ func NewV4(cfg V4Config) (*V4, error) {
 	if !isHexAnyCase(cfg.CaptchaKey, 32) {
 		return nil, errors.New("geetest: V4Config.CaptchaKey must be 32 hex digits")
 	}
-	base, err := apiBase(cfg.APIBase, DefaultV4APIBase, "V4Config.APIBase")
+	base, err := apiBase(cfg.Endpoint, DefaultV4Endpoint, "V4Config.Endpoint")
 	if err != nil {
 		return nil, err
 	}
@@ -130,13 +132,16 @@ func NewV4(cfg V4Config) (*V4, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = captcha.DefaultTimeout
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	p := &V4{
 		id:      cfg.CaptchaID,
 		key:     []byte(cfg.CaptchaKey),
 		client:  vendorhttp.Client(cfg.HTTPClient),
 		timeout: cfg.Timeout,
 		url:     base + "/validate?captcha_id=" + url.QueryEscape(cfg.CaptchaID),
-		now:     time.Now,
+		now:     cfg.Now,
 	}
 	p.macs.New = func() any { return hmac.New(sha256.New, p.key) }
 	return p, nil
@@ -228,12 +233,12 @@ func readV4(status int, body []byte) (captcha.Result, error) {
 	if err != nil {
 		return captcha.Result{}, vendorhttp.Wrap(NameV4, captcha.ErrUnavailable, "bad-reply", err)
 	}
-	return interpretV4(reply)
+	return resultV4(reply)
 }
 
-// interpretV4 maps a decoded reply to a result or an error; see [V4] for
+// resultV4 maps a decoded reply to a result or an error; see [V4] for
 // the table.
-func interpretV4(r v4Reply) (captcha.Result, error) {
+func resultV4(r v4Reply) (captcha.Result, error) {
 	var res captcha.Result
 	switch {
 	case r.Status == "success" && r.Result == "success":

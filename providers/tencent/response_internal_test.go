@@ -49,9 +49,9 @@ func FuzzParseReply(f *testing.F) {
 		}
 		// The decision never passes anything but CaptchaCode 1 without an Error.
 		p := &Provider{now: timeZero}
-		res, derr := p.decide(200, body)
+		res, derr := p.readReply(200, body)
 		if res.Passed && (derr != nil || r.Error != nil || r.CaptchaCode == nil || *r.CaptchaCode != 1) {
-			t.Fatalf("decide(%q) passed", body)
+			t.Fatalf("readReply(%q) passed", body)
 		}
 	})
 }

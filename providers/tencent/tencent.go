@@ -115,8 +115,8 @@ var (
 	_ captcha.FailbackChecker  = (*Provider)(nil)
 )
 
-// name is the provider's Name.
-const name = "tencent"
+// Name is the provider name, as reported in Result.Provider and in errors.
+const Name = "tencent"
 
 const contentType = "application/json"
 
@@ -238,7 +238,7 @@ func parseEndpoint(ep string) (base, host string, err error) {
 }
 
 // Name returns "tencent".
-func (p *Provider) Name() string { return name }
+func (p *Provider) Name() string { return Name }
 
 // Fields returns the ticket and randstr field names (default "ticket",
 // "randstr").
@@ -269,9 +269,9 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		}
 	}
 
-	return vendorhttp.Exchange(ctx, p.client, name, p.timeout, func(ctx context.Context) (*http.Request, error) {
+	return vendorhttp.Exchange(ctx, p.client, Name, p.timeout, func(ctx context.Context) (*http.Request, error) {
 		return p.newRequest(ctx, ticket, randstr, t.ClientIP, now)
-	}, p.decide)
+	}, p.readReply)
 }
 
 // newRequest builds the signed DescribeCaptchaResult request.
@@ -302,15 +302,15 @@ func (p *Provider) newRequest(ctx context.Context, ticket, randstr, ip string, n
 	return req, nil
 }
 
-// decide maps a reply to a Result or an error. The error envelope wins
+// readReply maps a reply to a Result or an error. The error envelope wins
 // whatever the HTTP status, as in the official SDK.
-func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
+func (p *Provider) readReply(status int, body []byte) (captcha.Result, error) {
 	v, err := parseReply(body)
 	if err != nil {
 		if status != http.StatusOK {
-			return captcha.Result{}, vendorhttp.ClassifyStatus(name, status)
+			return captcha.Result{}, vendorhttp.ClassifyStatus(Name, status)
 		}
-		return captcha.Result{}, vendorhttp.Wrap(name, captcha.ErrUnavailable, "malformed-reply", err)
+		return captcha.Result{}, vendorhttp.Wrap(Name, captcha.ErrUnavailable, "malformed-reply", err)
 	}
 	if v.errCode != "" {
 		var cause error
@@ -324,17 +324,17 @@ func (p *Provider) decide(status int, body []byte) (captcha.Result, error) {
 		case classThrottled:
 			class = captcha.ErrThrottled
 		}
-		return captcha.Result{}, vendorhttp.Wrap(name, class, v.errCode, cause)
+		return captcha.Result{}, vendorhttp.Wrap(Name, class, v.errCode, cause)
 	}
 	if status != http.StatusOK {
-		return captcha.Result{}, vendorhttp.ClassifyStatus(name, status)
+		return captcha.Result{}, vendorhttp.ClassifyStatus(Name, status)
 	}
 	code := strconv.FormatInt(v.code, 10)
 	switch v.code {
 	case 1:
 		return p.result(true, code, v.evil, v.requestID), nil
 	case 26:
-		return captcha.Result{}, vendorhttp.Wrap(name, captcha.ErrUnavailable, code, errSystemBusy)
+		return captcha.Result{}, vendorhttp.Wrap(Name, captcha.ErrUnavailable, code, errSystemBusy)
 	}
 	return p.result(false, code, v.evil, v.requestID), nil
 }
@@ -379,7 +379,7 @@ func plausible(s string, maxLen int) bool {
 func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	ticket, randstr := t.Values[p.fields[0]], t.Values[p.fields[1]]
 	if !plausible(ticket, MaxTicketLen) || !plausible(randstr, MaxRandstrLen) {
-		return vendorhttp.Wrap(name, captcha.ErrRejected, CodeTicketMalformed, nil)
+		return vendorhttp.Wrap(Name, captcha.ErrRejected, CodeTicketMalformed, nil)
 	}
 	if !IsDisasterTicket(ticket) {
 		return nil
@@ -389,7 +389,7 @@ func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 		err = checkDisaster(d, p.appID, p.now(), p.maxAge, p.skew)
 	}
 	if err != nil {
-		return vendorhttp.Wrap(name, captcha.ErrRejected, CodeDisasterInvalid, err)
+		return vendorhttp.Wrap(Name, captcha.ErrRejected, CodeDisasterInvalid, err)
 	}
 	return nil
 }

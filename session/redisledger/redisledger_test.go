@@ -283,7 +283,7 @@ func testTwoInstances(t *testing.T, newLedger func(t *testing.T, prefix string) 
 		}
 		p, err := geetest.NewV3(geetest.V3Config{
 			CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
-			StatusStore: st, APIBase: emu.URL,
+			StatusStore: st, Endpoint: emu.URL,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -200,7 +200,7 @@ func (a *App) geetest3(creds map[string]string) error {
 			return err
 		}
 		a.emu.GeeTest = srv
-		c.APIBase = srv.URL
+		c.Endpoint = srv.URL
 		a.page.scriptURL = srv.URL + geetesttest.ScriptPath
 	}
 	p, err := geetest.NewV3(c)
@@ -223,7 +223,7 @@ func (a *App) geetest4(creds map[string]string) error {
 			return err
 		}
 		a.emu.GeeTest = srv
-		c.APIBase = srv.URL
+		c.Endpoint = srv.URL
 		a.page.scriptURL = srv.URL + geetesttest.Script4Path
 	}
 	a.page.captchaID = c.CaptchaID

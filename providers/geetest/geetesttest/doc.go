@@ -6,11 +6,11 @@
 //	srv := geetesttest.NewServer(t, geetesttest.Config{}) // GeeTest's demo keys (docs/wire.md#test-vectors)
 //	p3, _ := geetest.NewV3(geetest.V3Config{
 //		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
-//		StatusStore: st, APIBase: srv.URL,
+//		StatusStore: st, Endpoint: srv.URL,
 //	})
 //	p4, _ := geetest.NewV4(geetest.V4Config{
 //		CaptchaID: geetesttest.DefaultV4CaptchaID, CaptchaKey: geetesttest.DefaultV4CaptchaKey,
-//		APIBase: srv.URL,
+//		Endpoint: srv.URL,
 //	})
 //
 // # v3

@@ -6,17 +6,13 @@ import (
 	"github.com/captchakit/captcha/internal/emulator"
 )
 
-// Server is an Emulator served on 127.0.0.1.
+// Server is an Emulator served on 127.0.0.1. Its URL is the base URL,
+// "http://127.0.0.1:<port>": the provider's Endpoint, and the origin of the
+// stand-in script for pages. Its Addr is "127.0.0.1:<port>", the host a
+// client signs. Close stops it and releases requests held by FaultHang.
 type Server struct {
 	*Emulator
-	// URL is the base URL, "http://127.0.0.1:<port>": use it as the
-	// provider's Endpoint, and URL+ScriptPath as the page's script.
-	URL string
-	// Addr is "127.0.0.1:<port>", the Host a client signs (the official
-	// SDK's HttpProfile.Endpoint).
-	Addr string
-
-	srv *emulator.Server
+	*emulator.Server
 }
 
 // Start serves a new emulator for cfg on a free loopback port. Close it when
@@ -27,20 +23,12 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Emulator: e, URL: srv.URL, Addr: srv.Addr, srv: srv}, nil
+	return &Server{Emulator: e, Server: srv}, nil
 }
 
-// NewServer starts an emulator for cfg and closes it when the test ends.
+// NewServer is Start for tests: it fails t on error and closes the server
+// when the test ends.
 func NewServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
-	s, err := Start(cfg)
-	if err != nil {
-		t.Fatalf("tencenttest: start emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return emulator.ForTest(t, "tencenttest", func() (*Server, error) { return Start(cfg) })
 }
-
-// Close stops the server, its connections and any request held by
-// FaultHang.
-func (s *Server) Close() error { return s.srv.Close() }
