@@ -59,11 +59,15 @@
 //
 // # Keys
 //
-// Claims are "<prefix><hex SHA-256 of the key>", counters
-// "<prefix>{<hex SHA-256 of the key>}" and a counter's marks that followed
-// by ":<token>". Keys are namespaced (default prefix "captchakit:", so an ACL
-// can confine the ledger to "~captchakit:*") and hashed, so client IPs in
-// budget keys never reach Redis and keys have a fixed length. The braces
+// Claims are "<prefix><key>", counters "<prefix>{<key>}" and a counter's
+// marks that followed by ":<token>". Keys are namespaced (default prefix
+// "captchakit:", so an ACL can confine the ledger to "~captchakit:*"). The
+// ledger stores the keys it is given as they are: a Verifier's keys are
+// hashed once by the Verifier (a kind prefix and a hex SHA-256, see
+// captcha.Ledger), so tickets and client IPs never reach Redis and keys have
+// a fixed length. Upgrading from a version that hashed keys here starts
+// claims and budgets afresh; the vendor's own single-use check still refuses
+// a ticket used before the upgrade while the vendor is up. The braces
 // are a hash tag: on a Cluster a counter and its marks are in one slot, as
 // the keys of one script must be; claims and counters spread over all
 // masters.

@@ -3,7 +3,6 @@ package redisledger
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -265,24 +264,20 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-// key is the claim key of k: "<prefix><hex SHA-256 of k>".
-func (l *Ledger) key(k string) string {
-	sum := sha256.Sum256([]byte(k))
-	return l.prefix + hex.EncodeToString(sum[:])
-}
+// key is the claim key of k: "<prefix><k>". The Verifier hands the ledger
+// keys that are hashed already (a fixed-length digest, never a ticket or an
+// address; see captcha.Ledger), so the ledger does not hash them again.
+func (l *Ledger) key(k string) string { return l.prefix + k }
 
-// counterKey is the counter key of k: "<prefix>{<hex SHA-256 of k>}", whose
-// hash tag puts the counter and its calls' marks ("<counter>:<token>") in one
-// cluster slot, as one script's keys must be.
+// counterKey is the counter key of k: "<prefix>{<k>}", whose hash tag puts
+// the counter and its calls' marks ("<counter>:<token>") in one cluster slot,
+// as one script's keys must be.
 func (l *Ledger) counterKey(k string) string {
-	sum := sha256.Sum256([]byte(k))
 	var b strings.Builder
-	b.Grow(len(l.prefix) + 2 + 2*sha256.Size)
+	b.Grow(len(l.prefix) + 2 + len(k))
 	b.WriteString(l.prefix)
 	b.WriteByte('{')
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], sum[:])
-	b.Write(hx[:])
+	b.WriteString(k)
 	b.WriteByte('}')
 	return b.String()
 }
