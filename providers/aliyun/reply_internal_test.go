@@ -25,6 +25,8 @@ func FuzzReadReply(f *testing.F) {
 		{200, `{"RequestId":"r","Success":tr`},
 		{200, `{"Result":{"VerifyResult":true,"VerifyCode":"\u0000\n"}}`},
 		{200, `null`},
+		{413, `0`}, // a gateway's 413 with no envelope: a rejection, found by fuzzing
+		{400, `{"Code":"InvalidParameter.CaptchaVerifyParam"}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.status, []byte(s.body))
@@ -54,7 +56,13 @@ func FuzzReadReply(f *testing.F) {
 			return
 		}
 		if status != 200 {
-			t.Fatalf("status %d gave a verdict", status)
+			// Only a refusal the client's own value can cause (a 413, an
+			// InvalidParameter code) is a verdict off a 200, and only a
+			// rejection.
+			if res.Passed || (status != 413 && !strings.Contains(string(body), "InvalidParameter")) {
+				t.Fatalf("status %d gave a verdict %+v", status, res)
+			}
+			return
 		}
 		if res.Code == "" || !printable(res.Code) {
 			t.Fatalf("verdict code %q is empty or not printable", res.Code)

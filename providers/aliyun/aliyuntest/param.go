@@ -107,6 +107,26 @@ func (e *Emulator) serveMint(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "sceneId is required"})
 		return
 	}
+	if !printableASCII(scene) {
+		// Scene IDs are short ASCII tokens. Anything else could not round-trip
+		// through the param's JSON (invalid UTF-8 becomes U+FFFD), so the
+		// param would name another scene than the one asked for.
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "sceneId must be printable ASCII"})
+		return
+	}
 	p := e.mint(scene, r.URL.Query().Get("risk") == "1")
 	writeJSON(w, http.StatusOK, map[string]string{"captchaVerifyParam": p})
+}
+
+// printableASCII reports whether s is 1 to 64 printable ASCII characters.
+func printableASCII(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
