@@ -25,7 +25,8 @@ if [[ ${1:-} =~ ^[0-9]+$ ]]; then
 fi
 parallel=${FUZZ_PARALLEL:-1}
 filter=${FUZZ_FILTER:-.}
-modules=(. sdkcompat)
+modules=(. examples sdkcompat)
+export GOWORK=off
 
 # Discover module, package and target, one tab-separated line each. Packages
 # whose tests do not build are reported; when every target is to run, they

@@ -35,7 +35,10 @@ if ! "$GOBIN/staticcheck" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSIO
 	(cd / && GOFLAGS=-mod=mod go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
 fi
 
-modules=(. sdkcompat)
+# Each module is vetted and tested on its own, as its users build it: the
+# workspace (go.work), which lets the examples run from the root, is off.
+export GOWORK=off
+modules=(. examples sdkcompat)
 test_timeout=${CAPTCHAKIT_TEST_TIMEOUT:-20m}
 
 # From here on a failing check does not stop the script: step records it.
