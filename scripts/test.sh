@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2
+GOVULNCHECK_VERSION=v1.9.0
 
 log() { printf '\n=== %s\n' "$*"; }
 
@@ -33,6 +34,10 @@ GOBIN="$(go env GOPATH)/bin"
 if ! "$GOBIN/staticcheck" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
 	log "installing staticcheck $STATICCHECK_VERSION"
 	(cd / && GOFLAGS=-mod=mod go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
+fi
+if ! "$GOBIN/govulncheck" -version 2>/dev/null | grep -qF "govulncheck@$GOVULNCHECK_VERSION"; then
+	log "installing govulncheck $GOVULNCHECK_VERSION"
+	(cd / && GOFLAGS=-mod=mod go install "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION")
 fi
 
 # Each module is vetted and tested on its own, as its users build it: the
@@ -66,10 +71,39 @@ check_gofmt() {
 	fi
 }
 
+# The core is always imported as captcha (its directory is middleware/; see
+# middleware/doc.go), so examples and tests read alike and goimports agrees.
+check_import_alias() {
+	local bad
+	bad=$(git grep -n '"github.com/captchakit/captcha/middleware"' -- '*.go' |
+		grep -v 'captcha "github.com/captchakit/captcha/middleware"' || true)
+	if [ -n "$bad" ]; then
+		echo "import the core as captcha \"github.com/captchakit/captcha/middleware\":"
+		echo "$bad"
+		return 1
+	fi
+}
+
+# govulncheck needs its vulnerability database (vuln.go.dev). Where it
+# cannot be reached (an offline CI machine) the check says so and is
+# skipped; any finding, or any other error, fails.
+check_vulns() {
+	local out rc=0
+	out=$(cd "$1" && "$GOBIN/govulncheck" ./... 2>&1) || rc=$?
+	if [ $rc -ne 0 ] && grep -q "fetching vulnerabilities" <<<"$out"; then
+		echo "skipped: the vulnerability database is unreachable from this machine"
+		return 0
+	fi
+	echo "$out"
+	return $rc
+}
+
 step "gofmt" check_gofmt
+step "import alias" check_import_alias
 for m in "${modules[@]}"; do
 	step "go vet ($m)" bash -c 'cd "$1" && go vet ./...' _ "$m"
 	step "staticcheck ($m)" bash -c 'cd "$1" && "$2" ./...' _ "$m" "$GOBIN/staticcheck"
+	step "govulncheck ($m)" check_vulns "$m"
 done
 for m in "${modules[@]}"; do
 	step "go test -race ($m)" bash -c 'cd "$1" && go test -race -count=1 -timeout "$2" ./...' _ "$m" "$test_timeout"
