@@ -448,7 +448,7 @@ var rows = []row{
 	},
 	{
 		name: "body over the Verifier's cap",
-		opts: []captcha.Option{captcha.WithMaxBodyBytes(1 << 10)},
+		opts: []captcha.Option{captcha.WithTicketExtractor(captcha.DefaultExtractor(1 << 10))},
 		run: func(t *testing.T, s *site) []reply {
 			return []reply{s.post(t, formType, "ticket=pass:7&user="+strings.Repeat("a", 2<<10))}
 		},

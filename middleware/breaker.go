@@ -32,52 +32,45 @@ type BreakerSettings struct {
 	// failback policy never runs.
 	Disabled bool
 	// ConsecutiveFailures opens the breaker after that many unavailable
-	// outcomes in a row. Default 5.
+	// outcomes in a row. Zero means DefaultConsecutiveFailures (5).
 	ConsecutiveFailures uint32
 	// FailureRatio opens the breaker when at least that share of the
-	// requests in Window were unavailable, once MinRequests were seen.
-	// Default 0.5 of at least 20 in 60s.
+	// requests in Window were unavailable, once MinRequests were seen. Zero
+	// means 0.5, of at least 20 (MinRequests) in a minute (Window).
 	FailureRatio float64
 	MinRequests  uint32
 	Window       time.Duration
-	// OpenTimeout is how long the breaker stays open before probing.
-	// Default 10s.
+	// OpenTimeout is how long the breaker stays open before probing. Zero
+	// means 10s.
 	OpenTimeout time.Duration
 	// HalfOpenProbes is how many requests probe the provider when the
-	// breaker is half-open. Default 1.
+	// breaker is half-open. Zero means 1.
 	HalfOpenProbes uint32
 }
 
-// DefaultBreakerSettings are the settings a Verifier uses unless told
-// otherwise.
-var DefaultBreakerSettings = BreakerSettings{
-	ConsecutiveFailures: 5,
-	FailureRatio:        0.5,
-	MinRequests:         20,
-	Window:              time.Minute,
-	OpenTimeout:         10 * time.Second,
-	HalfOpenProbes:      1,
-}
+// DefaultConsecutiveFailures is how many unavailable answers in a row open a
+// breaker whose settings leave ConsecutiveFailures zero: after that many,
+// failback may start.
+const DefaultConsecutiveFailures = 5
 
 func (s BreakerSettings) withDefaults() BreakerSettings {
-	d := DefaultBreakerSettings
 	if s.ConsecutiveFailures == 0 {
-		s.ConsecutiveFailures = d.ConsecutiveFailures
+		s.ConsecutiveFailures = DefaultConsecutiveFailures
 	}
 	if s.FailureRatio <= 0 {
-		s.FailureRatio = d.FailureRatio
+		s.FailureRatio = 0.5
 	}
 	if s.MinRequests == 0 {
-		s.MinRequests = d.MinRequests
+		s.MinRequests = 20
 	}
 	if s.Window <= 0 {
-		s.Window = d.Window
+		s.Window = time.Minute
 	}
 	if s.OpenTimeout <= 0 {
-		s.OpenTimeout = d.OpenTimeout
+		s.OpenTimeout = 10 * time.Second
 	}
 	if s.HalfOpenProbes == 0 {
-		s.HalfOpenProbes = d.HalfOpenProbes
+		s.HalfOpenProbes = 1
 	}
 	return s
 }

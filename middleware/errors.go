@@ -15,8 +15,9 @@ var (
 	// (malformed JSON or multipart, a ticket field given twice, a ticket field
 	// of the wrong JSON type). Status 400.
 	ErrBadRequest = errors.New("captcha: malformed request")
-	// ErrBodyTooLarge is returned when the request body exceeds the cap set by
-	// [WithMaxBodyBytes]. The body is refused, never truncated. Status 413.
+	// ErrBodyTooLarge is returned when the request body exceeds the
+	// extractor's cap ([DefaultMaxBodyBytes] unless [WithTicketExtractor]
+	// sets another). The body is refused, never truncated. Status 413.
 	ErrBodyTooLarge = errors.New("captcha: request body too large")
 	// ErrRejected is returned when the vendor judged the ticket invalid
 	// (wrong answer, expired, forged, risk). Status 403.

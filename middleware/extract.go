@@ -18,12 +18,18 @@ type Extractor func(r *http.Request, fields []string) (map[string]string, error)
 // proxies drop headers with underscores).
 const DefaultHeaderPrefix = "X-Captcha-"
 
+// DefaultMaxBodyBytes caps the body the default extraction reads: 64 KiB.
+// The cap is the extractor's alone: to change it, pass
+// WithTicketExtractor(DefaultExtractor(n)), or TicketFromBody(n) in a chain.
+const DefaultMaxBodyBytes = 64 << 10
+
 // DefaultExtractor returns the extractor a Verifier uses unless told
 // otherwise: each field is taken from the first of these that has it,
 //
 //  1. the body, if it is application/x-www-form-urlencoded, multipart/form-data
 //     or JSON (application/json or any +json type): a top-level string or
-//     number member; the body is read under maxBody bytes and put back;
+//     number member; the body is read under maxBody bytes (a larger one is
+//     refused with [ErrBodyTooLarge], 413, never truncated) and put back;
 //  2. the headers, under [DefaultHeaderPrefix];
 //  3. the query string.
 //
@@ -35,7 +41,12 @@ const DefaultHeaderPrefix = "X-Captcha-"
 // where encoding/json would silently put U+FFFD in its place and hand the
 // protected handler a value other than the one verified. Form and multipart
 // values are taken byte for byte, as net/url and mime/multipart take them.
+//
+// A maxBody that is not positive means DefaultMaxBodyBytes.
 func DefaultExtractor(maxBody int64) Extractor {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
 	return func(r *http.Request, fields []string) (map[string]string, error) {
 		return newDefaultExtractor(fields, maxBody).extract(r)
 	}
@@ -79,9 +90,13 @@ func complete(m map[string]string, fields []string) bool {
 // [DefaultExtractor] reads a body (a JSON string that is not valid UTF-8 is
 // refused). Other content types yield nothing. The body is read under
 // maxBytes (a larger one is [ErrBodyTooLarge], never truncated) and put back
-// for the next handler. A form that was already parsed (r.PostForm set) is
+// for the next handler; a maxBytes that is not positive means
+// DefaultMaxBodyBytes. A form that was already parsed (r.PostForm set) is
 // read from r.PostForm.
 func TicketFromBody(maxBytes int64) Extractor {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBodyBytes
+	}
 	return func(r *http.Request, fields []string) (map[string]string, error) {
 		out := make(map[string]string, len(fields))
 		return out, fromBody(r, fields, maxBytes, out)

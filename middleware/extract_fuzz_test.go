@@ -230,7 +230,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("multipart/form-data; boundary=b", []byte("--b\r\nContent-Disposition: form-data; name=\"ticket\"\r\n\r\npass\r\n--b--\r\n"))
 	f.Add("text/plain", []byte("ticket=pass"))
 	f.Add("application/problem+json", []byte(`{"ticket":"reject"}`))
-	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet), captcha.WithMaxBodyBytes(4096))
+	v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet), captcha.WithTicketExtractor(captcha.DefaultExtractor(4096)))
 	if err != nil {
 		f.Fatal(err)
 	}

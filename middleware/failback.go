@@ -32,21 +32,35 @@ const (
 
 // Budget bounds the degraded passes of the [Bounded] policy. Both limits
 // apply; they are counted in the Verifier's Ledger, so instances sharing a
-// ledger share the budget.
+// ledger share the budget. A zero field means its default, so Budget{} is
+// the default policy's budget: 3 degraded passes per client per 10 minutes,
+// and 60 per minute in all.
 type Budget struct {
 	// PerClient degraded passes are allowed per client (per IPv4 address or
-	// IPv6 /64) in each PerClientWindow.
+	// IPv6 /64) in each PerClientWindow. Default: 3 per 10 minutes.
 	PerClient       int
 	PerClientWindow time.Duration
 	// Global degraded passes are allowed across all clients in each
-	// GlobalWindow.
+	// GlobalWindow. Default: 60 per minute.
 	Global       int
 	GlobalWindow time.Duration
 }
 
-// DefaultBudget is the budget of the default policy: 3 degraded passes per
-// client per 10 minutes, and 60 per minute in all.
-var DefaultBudget = Budget{PerClient: 3, PerClientWindow: 10 * time.Minute, Global: 60, GlobalWindow: time.Minute}
+func (b Budget) withDefaults() Budget {
+	if b.PerClient == 0 {
+		b.PerClient = 3
+	}
+	if b.PerClientWindow == 0 {
+		b.PerClientWindow = 10 * time.Minute
+	}
+	if b.Global == 0 {
+		b.Global = 60
+	}
+	if b.GlobalWindow == 0 {
+		b.GlobalWindow = time.Minute
+	}
+	return b
+}
 
 // FailClosed refuses every ticket while the provider is unavailable: the
 // request fails with [ErrUnavailable] (503).
@@ -64,10 +78,12 @@ func FailClosed() FailbackPolicy { return FailbackPolicy{mode: modeClosed} }
 func FailOpen() FailbackPolicy { return FailbackPolicy{mode: modeOpen} }
 
 // Bounded lets a ticket through with Result.Degraded set while b holds, and
-// refuses it with [ErrFailbackDenied] (403) after that. A budget limit of zero
-// or less, or a window under a second, is a configuration error reported by
-// New.
-func Bounded(b Budget) FailbackPolicy { return FailbackPolicy{mode: modeBounded, budget: b} }
+// refuses it with [ErrFailbackDenied] (403) after that; Bounded(Budget{}) is
+// the default policy. A negative limit, or a window under a second, is a
+// configuration error reported by New.
+func Bounded(b Budget) FailbackPolicy {
+	return FailbackPolicy{mode: modeBounded, budget: b.withDefaults()}
+}
 
 // String names the policy: "fail-closed", "fail-open" or
 // "bounded(3/10m0s per client, 60/1m0s global)".

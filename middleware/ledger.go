@@ -36,19 +36,19 @@ type Ledger interface {
 // number of live keys and a new one arrives.
 var ErrLedgerFull = errors.New("captcha: memory ledger full")
 
-// DefaultMemoryLedgerSize is the number of live keys a ledger from
-// NewMemoryLedger holds at most: about 64 bytes each, so up to 256 MiB when
-// full. With the default 30-minute replay window that sustains about 2,300
-// passing verifications a second on one instance; beyond that, use
-// NewMemoryLedgerSize or a shared ledger (package redisledger).
-const DefaultMemoryLedgerSize = 1 << 22
+// defaultMemoryLedgerSize is the number of live keys a ledger from
+// NewMemoryLedger holds at most.
+const defaultMemoryLedgerSize = 1 << 22
 
-// NewMemoryLedger returns an in-process Ledger holding at most
-// DefaultMemoryLedgerSize live keys. See [NewMemoryLedgerSize].
-func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(DefaultMemoryLedgerSize) }
+// NewMemoryLedger returns an in-process Ledger holding at most 4,194,304
+// live keys (2^22). Every verification attempt claims its ticket first, so
+// with the default 30-minute replay window that sustains about 2,300
+// attempts a second on one instance; beyond that, use NewMemoryLedgerSize or
+// a shared ledger (package redisledger). See [NewMemoryLedgerSize].
+func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(defaultMemoryLedgerSize) }
 
 // NewMemoryLedgerSize returns an in-process Ledger holding at most maxKeys
-// live keys (a non-positive maxKeys means DefaultMemoryLedgerSize).
+// live keys (a non-positive maxKeys means NewMemoryLedger's 2^22).
 //
 // Entries expire at their ttl or window. Memory is bounded: when a new key
 // arrives and the ledger is full even after dropping expired entries, the
@@ -66,7 +66,7 @@ func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(DefaultMemoryLedgerSi
 // balancer with a shared ledger (package redisledger) instead.
 func NewMemoryLedgerSize(maxKeys int) Ledger {
 	if maxKeys <= 0 {
-		maxKeys = DefaultMemoryLedgerSize
+		maxKeys = defaultMemoryLedgerSize
 	}
 	l := &memoryLedger{seed0: maphash.MakeSeed(), seed1: maphash.MakeSeed(), now: time.Now}
 	per := (maxKeys + len(l.shards) - 1) / len(l.shards)

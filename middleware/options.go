@@ -25,7 +25,6 @@ type config struct {
 	ledger       Ledger
 	logger       *slog.Logger
 	policy       FailbackPolicy
-	maxBody      int64
 	replayWindow time.Duration
 	breaker      BreakerSettings
 	breakerSet   bool // WithBreaker was given
@@ -43,7 +42,6 @@ const DefaultTimeout = 2 * time.Second
 const DefaultLedgerTimeout = 500 * time.Millisecond
 
 const (
-	defaultMaxBody      = 64 << 10
 	defaultReplayWindow = 30 * time.Minute
 )
 
@@ -52,10 +50,8 @@ func newConfig(opts []Option) config {
 		errorHandler: DefaultErrorHandler,
 		clientIP:     RemoteAddrIP,
 		timeout:      DefaultTimeout,
-		policy:       Bounded(DefaultBudget),
-		maxBody:      defaultMaxBody,
+		policy:       Bounded(Budget{}),
 		replayWindow: defaultReplayWindow,
-		breaker:      DefaultBreakerSettings,
 		ledgerWait:   DefaultLedgerTimeout,
 	}
 	for _, o := range opts {
@@ -84,8 +80,8 @@ func WithErrorHandler(h ErrorHandler) Option {
 
 // WithTicketExtractor replaces how ticket fields are read from a request.
 //
-// Default: [DefaultExtractor] (form or JSON body, then X-Captcha-* headers,
-// then the query string).
+// Default: [DefaultExtractor] under [DefaultMaxBodyBytes] (form or JSON
+// body, then X-Captcha-* headers, then the query string).
 func WithTicketExtractor(e Extractor) Option {
 	return optionFunc(func(c *config) {
 		if e != nil {
@@ -155,7 +151,7 @@ func WithLogger(l *slog.Logger) Option {
 // WithFailbackPolicy sets what happens to a ticket while the provider is
 // unavailable: [FailClosed], [FailOpen] or [Bounded].
 //
-// Default: Bounded(DefaultBudget): 3 degraded passes per client per 10
+// Default: Bounded(Budget{}): 3 degraded passes per client per 10
 // minutes and 60 per minute in all.
 func WithFailbackPolicy(p FailbackPolicy) Option {
 	return optionFunc(func(c *config) {
@@ -163,15 +159,6 @@ func WithFailbackPolicy(p FailbackPolicy) Option {
 			c.policy = p
 		}
 	})
-}
-
-// WithMaxBodyBytes caps the request body read to find the ticket. A larger
-// body is refused with [ErrBodyTooLarge] (413), never truncated. New rejects a
-// value that is not positive.
-//
-// Default: 64 KiB.
-func WithMaxBodyBytes(n int64) Option {
-	return optionFunc(func(c *config) { c.maxBody = n })
 }
 
 // WithReplayWindow sets how long a passing ticket stays claimed in the
@@ -188,7 +175,7 @@ func WithReplayWindow(d time.Duration) Option {
 // value: the first Verifier built on it sets its settings, and New refuses a
 // later Verifier on the same provider that asks for different ones.
 //
-// Default: [DefaultBreakerSettings].
+// Default: BreakerSettings{} (each zero field means its documented default).
 func WithBreaker(s BreakerSettings) Option {
 	return optionFunc(func(c *config) { c.breaker, c.breakerSet = s, true })
 }

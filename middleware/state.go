@@ -67,11 +67,11 @@ func comparable(p Provider) bool {
 type clientIPFunc func(*http.Request) string
 
 func newState(name string) *state {
-	s := &state{name: name, settings: DefaultBreakerSettings}
+	s := &state{name: name}
 	f := clientIPFunc(RemoteAddrIP)
 	s.clientIP.Store(&f)
 	s.logger.Store(slog.Default())
-	s.brk.Store(newBreaker(name, DefaultBreakerSettings, s.changed))
+	s.brk.Store(newBreaker(name, BreakerSettings{}, s.changed))
 	return s
 }
 
@@ -95,7 +95,7 @@ func (s *state) configure(c *config) error {
 	}
 	set, explicit, log := c.breaker, c.breakerSet, c.logger
 	if s.configured {
-		if explicit && set != s.settings {
+		if explicit && set.withDefaults() != s.settings.withDefaults() {
 			return fmt.Errorf("captcha: New: provider %s already has a Verifier with other BreakerSettings; "+
 				"Verifiers on one provider share its breaker, so give them the same settings", s.name)
 		}
@@ -103,7 +103,7 @@ func (s *state) configure(c *config) error {
 	}
 	s.configured = true
 	s.logger.Store(log)
-	if set != s.settings {
+	if set.withDefaults() != s.settings.withDefaults() {
 		s.settings = set
 		s.brk.Store(newBreaker(s.name, set, s.changed))
 	}

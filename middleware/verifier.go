@@ -66,8 +66,6 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 	switch {
 	case cfg.timeout <= 0:
 		return nil, fmt.Errorf("captcha: New: WithTimeout(%v): must be positive", cfg.timeout)
-	case cfg.maxBody <= 0:
-		return nil, fmt.Errorf("captcha: New: WithMaxBodyBytes(%d): must be positive", cfg.maxBody)
 	case cfg.replayWindow < time.Minute:
 		return nil, fmt.Errorf("captcha: New: WithReplayWindow(%v): must be at least a minute", cfg.replayWindow)
 	case cfg.ledgerWait <= 0:
@@ -104,7 +102,7 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 		e := cfg.extractor
 		v.extract = func(r *http.Request) (map[string]string, error) { return e(r, v.fields) }
 	} else {
-		v.extract = newDefaultExtractor(v.fields, cfg.maxBody).extract
+		v.extract = newDefaultExtractor(v.fields, DefaultMaxBodyBytes).extract
 	}
 	v.ident, _ = p.(TicketIdentifier)
 	cfg.logger.Info("captcha: verifier ready", slog.String("provider", name), slog.String("failback", cfg.policy.String()))

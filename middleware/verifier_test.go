@@ -182,7 +182,7 @@ func TestRequireScenarios(t *testing.T) {
 		},
 		{
 			name: "oversized body reject",
-			opts: []captcha.Option{captcha.WithMaxBodyBytes(16)},
+			opts: []captcha.Option{captcha.WithTicketExtractor(captcha.DefaultExtractor(16))},
 			req: func(*testing.T) *http.Request {
 				return form("pass&padding=" + strings.Repeat("x", 64))
 			},
@@ -190,7 +190,7 @@ func TestRequireScenarios(t *testing.T) {
 		},
 		{
 			name: "oversized chunked body reject",
-			opts: []captcha.Option{captcha.WithMaxBodyBytes(16)},
+			opts: []captcha.Option{captcha.WithTicketExtractor(captcha.DefaultExtractor(16))},
 			req: func(*testing.T) *http.Request {
 				r := form("pass&padding=" + strings.Repeat("x", 64))
 				r.ContentLength = -1
@@ -690,9 +690,9 @@ func TestNewErrors(t *testing.T) {
 		{"duplicate field", &providertest.Fake{FieldNames: []string{"a", "a"}}, nil},
 		{"empty field", &providertest.Fake{FieldNames: []string{"a", ""}}, nil},
 		{"zero timeout", &providertest.Fake{}, []captcha.Option{captcha.WithTimeout(0)}},
-		{"negative body cap", &providertest.Fake{}, []captcha.Option{captcha.WithMaxBodyBytes(-1)}},
 		{"short replay window", &providertest.Fake{}, []captcha.Option{captcha.WithReplayWindow(time.Second)}},
-		{"zero budget", &providertest.Fake{}, []captcha.Option{captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{}))}},
+		{"negative budget", &providertest.Fake{}, []captcha.Option{captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{PerClient: -1}))}},
+		{"sub-second budget window", &providertest.Fake{}, []captcha.Option{captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{GlobalWindow: time.Millisecond}))}},
 		{"breaker ratio over 1", &providertest.Fake{}, []captcha.Option{captcha.WithBreaker(captcha.BreakerSettings{FailureRatio: 2})}},
 		{"typed nil provider", (*providertest.Fake)(nil), nil},
 		{"typed nil ledger", &providertest.Fake{}, []captcha.Option{captcha.WithLedger((*nilLedger)(nil))}},
@@ -811,7 +811,7 @@ func TestLogLinesCarryContextAttrs(t *testing.T) {
 // GeeTest work (halfclose_test.go there).
 func TestClientCancellationCannotReachFailback(t *testing.T) {
 	t.Parallel()
-	for _, pol := range []captcha.FailbackPolicy{captcha.Bounded(captcha.DefaultBudget), captcha.FailOpen()} {
+	for _, pol := range []captcha.FailbackPolicy{captcha.Bounded(captcha.Budget{}), captcha.FailOpen()} {
 		v, err := captcha.New(&providertest.Fake{}, captcha.WithLogger(quiet), captcha.WithFailbackPolicy(pol))
 		if err != nil {
 			t.Fatal(err)

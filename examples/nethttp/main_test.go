@@ -104,7 +104,7 @@ func TestGeeTest3Offline(t *testing.T) {
 	app, base := startDemo(t, demo.Config{Provider: demo.GeeTest3})
 	app.Emulators().GeeTest.SetRegisterDown(true)
 	p := app.Provider().(*geetest.V3)
-	for range captcha.DefaultBreakerSettings.ConsecutiveFailures {
+	for range captcha.DefaultConsecutiveFailures {
 		if ch, err := p.Register(t.Context(), nil); err != nil || ch.Online {
 			t.Fatalf("register with register.php down = (%+v, %v), want an offline challenge", ch, err)
 		}

@@ -37,7 +37,7 @@ var policies = []struct {
 }{
 	{"fail-closed", captcha.FailClosed()},
 	{"fail-open", captcha.FailOpen()},
-	{"bounded", captcha.Bounded(captcha.DefaultBudget)},
+	{"bounded", captcha.Bounded(captcha.Budget{})},
 }
 
 type outcome struct {

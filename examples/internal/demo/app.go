@@ -279,12 +279,12 @@ func (a *App) SetOutage(on bool) {
 }
 
 // openBreaker makes the failing vendor calls that open the provider's
-// breaker (captcha.DefaultBreakerSettings: five in a row), each with a
+// breaker (captcha.DefaultConsecutiveFailures: five in a row), each with a
 // ticket the emulator minted, through captcha.Guard: the breaker every
 // Verifier on the provider shares.
 func (a *App) openBreaker() {
 	ctx := context.Background()
-	for range captcha.DefaultBreakerSettings.ConsecutiveFailures {
+	for range captcha.DefaultConsecutiveFailures {
 		if p, ok := a.provider.(*geetest.V3); ok {
 			_, _ = p.Register(ctx, nil) // register goes through the breaker itself
 			continue
