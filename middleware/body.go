@@ -118,11 +118,13 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 			return nil, errors.Join(ErrBadRequest, err)
 		}
 	}
-	r.Body = &replayBody{Reader: bytes.NewReader(body)}
+	rb := new(replayBody) // the reader lives in it: one allocation, not two
+	rb.Reset(body)
+	r.Body = rb
 	return body, nil
 }
 
 // replayBody is the body put back after extraction.
-type replayBody struct{ *bytes.Reader }
+type replayBody struct{ bytes.Reader }
 
 func (*replayBody) Close() error { return nil }

@@ -119,7 +119,7 @@ var (
 )
 
 type breaker struct {
-	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
+	cb *gobreaker.CircuitBreaker[struct{}]
 }
 
 func newBreaker(name string, s BreakerSettings, onChange func(from, to gobreaker.State)) *breaker {
@@ -143,7 +143,7 @@ func newBreaker(name string, s BreakerSettings, onChange func(from, to gobreaker
 		IsSuccessful:  func(err error) bool { return err == nil },
 		IsExcluded:    func(err error) bool { return errors.Is(err, errHealthExcluded) },
 	}
-	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](st)}
+	return &breaker{cb: gobreaker.NewCircuitBreaker[struct{}](st)}
 }
 
 func (s *state) health(p FailbackPolicy) Health {

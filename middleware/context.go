@@ -3,6 +3,7 @@ package captcha
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 type contextKey struct{}
@@ -19,6 +20,33 @@ func NewContext(ctx context.Context, r *Result) context.Context {
 func FromContext(ctx context.Context) (*Result, bool) {
 	r, ok := ctx.Value(contextKey{}).(*Result)
 	return r, ok && r != nil
+}
+
+// resultContext is a Result serving as the context that carries it, so
+// that storing a fresh Result in the request context costs no allocation of
+// its own. Everything but the Result's key is the parent's.
+type resultContext Result
+
+func (c *resultContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *resultContext) Done() <-chan struct{}       { return c.parent.Done() }
+func (c *resultContext) Err() error                  { return c.parent.Err() }
+
+func (c *resultContext) Value(key any) any {
+	if key == (contextKey{}) {
+		return (*Result)(c)
+	}
+	return c.parent.Value(key)
+}
+
+// withResult returns ctx carrying res: res itself, as a context, when it is
+// a Result fresh from a Verifier that no context holds yet; otherwise a
+// context from NewContext.
+func withResult(ctx context.Context, res *Result) context.Context {
+	if res.by != nil && res.parent == nil {
+		res.parent = ctx
+		return (*resultContext)(res)
+	}
+	return NewContext(ctx, res)
 }
 
 type logAttrsKey struct{}

@@ -1,6 +1,7 @@
 package captcha
 
 import (
+	"encoding/binary"
 	"context"
 	"errors"
 	"hash/maphash"
@@ -104,8 +105,28 @@ func (l *memoryLedger) lookup(key string) (*shard, hkey) {
 
 // Claim implements Ledger.
 func (l *memoryLedger) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	now := l.now().UnixNano()
 	s, k := l.lookup(key)
+	return l.claim(s, k, ttl)
+}
+
+// prefixHash returns the 128-bit hash the Verifier mixes into a claim's
+// digest for the in-memory fast path ([memoryLedger.claimDigest]): one per
+// key prefix, computed once.
+func (l *memoryLedger) prefixHash(prefix string) hkey {
+	return hkey{maphash.String(l.seed0, prefix), maphash.String(l.seed1, prefix)}
+}
+
+// claimDigest claims the key whose prefix hashes to pfx and whose rest is
+// the SHA-256 sum: the Verifier's claim without building a key string or
+// hashing it again. The sum is already uniform; mixing in the keyed prefix
+// hash keeps providers that share one ledger apart.
+func (l *memoryLedger) claimDigest(pfx hkey, sum *[32]byte, ttl time.Duration) (bool, error) {
+	k := hkey{pfx[0] ^ binary.LittleEndian.Uint64(sum[0:8]), pfx[1] ^ binary.LittleEndian.Uint64(sum[8:16])}
+	return l.claim(&l.shards[k[0]%uint64(len(l.shards))], k, ttl)
+}
+
+func (l *memoryLedger) claim(s *shard, k hkey, ttl time.Duration) (bool, error) {
+	now := l.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.m[k]; ok && e.exp > now {

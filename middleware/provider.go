@@ -124,5 +124,6 @@ type Result struct {
 	// At is when the verification completed.
 	At time.Time
 
-	by *state // the provider state that passed it; see Verifier.Verify
+	by     *state          // the provider state that passed it; see Verifier.Verify
+	parent context.Context // set when the Result is its own context; see withResult
 }

@@ -136,28 +136,30 @@ func (s *state) defaultLedger() Ledger {
 // breaker returns the provider's breaker, or nil when it is disabled.
 func (s *state) breaker() *breaker { return s.brk.Load() }
 
-// allow asks the breaker whether the vendor may be called now. It returns
-// done, to report the call's outcome, or ok false while the breaker is open
-// (or half-open with its probes taken). Without a breaker every call is
-// allowed and nothing is reported.
-func (s *state) allow() (done func(error), ok bool) {
+// run makes one vendor call through the breaker and reports its outcome to
+// the breaker and the health record. It returns false, without calling,
+// while the breaker is open (or half-open with its probes taken). Without a
+// breaker every call runs. call's error is what the caller keeps; the breaker
+// sees only its health class.
+func (s *state) run(call func() error) bool {
 	b := s.breaker()
 	if b == nil {
-		return nil, true
+		s.note(call())
+		return true
 	}
-	d, err := b.cb.Allow()
-	if err != nil {
-		return nil, false
-	}
-	return d, true
+	ran := false
+	_, _ = b.cb.Execute(func() (struct{}, error) {
+		ran = true
+		err := call()
+		s.note(err)
+		return struct{}{}, healthOutcome(err)
+	})
+	return ran
 }
 
-// report tells the breaker and the health record how a vendor call ended.
-func (s *state) report(done func(error), err error) {
-	if done != nil {
-		done(healthOutcome(err))
-	}
-	if answered(err) {
+// note records whether a call's outcome was an answer from the vendor.
+func (s *state) note(err error) {
+	if answered(err) && !s.answered.Load() {
 		s.answered.Store(true)
 	}
 }
@@ -215,12 +217,10 @@ func ClientIP(p Provider, r *http.Request) string {
 // cost nothing instead of a timeout each.
 func Guard(ctx context.Context, p Provider, call func() error) error {
 	s := stateOf(p)
-	done, ok := s.allow()
-	if !ok {
+	var err error
+	if !s.run(func() error { err = call(); return err }) {
 		return &VerifyError{Provider: s.name, Code: "breaker-open", Err: ErrUnavailable}
 	}
-	err := call()
-	s.report(done, err)
 	s.logClass(s.logger.Load(), ctx, err)
 	return err
 }

@@ -21,7 +21,8 @@ type Verifier struct {
 	p        Provider
 	st       *state // shared by every Verifier on p
 	ledger   Ledger
-	memory   bool             // ledger is the in-memory one, which never blocks
+	memory   *memoryLedger    // ledger, when it is the in-memory one (it never blocks)
+	memPfx   [2]hkey          // the claim prefixes ("id:", "fp:") hashed for memory
 	ident    TicketIdentifier // p, if it implements it
 	name     string
 	fields   []string
@@ -97,7 +98,10 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 	if v.ledger == nil {
 		v.ledger = st.defaultLedger()
 	}
-	_, v.memory = v.ledger.(*memoryLedger)
+	if m, ok := v.ledger.(*memoryLedger); ok {
+		v.memory = m
+		v.memPfx = [2]hkey{m.prefixHash(v.claimPfx + "id:"), m.prefixHash(v.claimPfx + "fp:")}
+	}
 	if cfg.extractor != nil {
 		e := cfg.extractor
 		v.extract = func(r *http.Request) (map[string]string, error) { return e(r, v.fields) }
@@ -143,7 +147,7 @@ func (v *Verifier) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if prev, _ := FromContext(r.Context()); prev != res {
-			r = r.WithContext(NewContext(r.Context(), res))
+			r = r.WithContext(withResult(r.Context(), res))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -190,12 +194,10 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	if err := v.claim(r, t); err != nil {
 		return nil, err
 	}
-	done, ok := v.st.allow()
-	if !ok {
+	var res Result
+	if !v.st.run(func() (e error) { res, e = v.call(r, t); err = e; return e }) {
 		return v.failback(r, t, v.fail("breaker-open", ErrUnavailable))
 	}
-	res, err := v.call(r, t)
-	v.st.report(done, err)
 	switch {
 	case err == nil && res.Passed:
 		return v.pass(res, false), nil
@@ -227,8 +229,8 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 // "unavailable". A panicking provider is a bug; it fails the request closed
 // instead of taking the server down.
 func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.timeout)
-	defer cancel()
+	ctx := newCallCtx(r.Context(), v.cfg.timeout)
+	defer ctx.cancel()
 	defer func() {
 		if p := recover(); p != nil {
 			v.log(r, slog.LevelError, "captcha: provider panicked",
@@ -273,9 +275,16 @@ func (v *Verifier) pass(res Result, degraded bool) *Result {
 // claim records t as used before anything else looks at it, so that a replay
 // costs no vendor call and spends no failback budget.
 func (v *Verifier) claim(r *http.Request, t Ticket) error {
-	ctx, cancel := v.ledgerContext(r)
-	first, err := v.ledger.Claim(ctx, v.claimKey(t), v.cfg.replayWindow)
-	cancel()
+	var first bool
+	var err error
+	if v.memory != nil {
+		pfx, sum := v.claimDigest(t)
+		first, err = v.memory.claimDigest(v.memPfx[pfx], &sum, v.cfg.replayWindow)
+	} else {
+		ctx, cancel := v.ledgerContext(r)
+		first, err = v.ledger.Claim(ctx, v.claimKey(t), v.cfg.replayWindow)
+		cancel()
+	}
 	if err != nil {
 		return v.ledgerError(r, "claim", err)
 	}
@@ -290,7 +299,7 @@ func (v *Verifier) claim(r *http.Request, t Ticket) error {
 // nor turn its own cancellation into a ledger failure. The in-memory ledger
 // never blocks, so it gets the request's context as is.
 func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.CancelFunc) {
-	if v.memory {
+	if v.memory != nil {
 		return r.Context(), func() {}
 	}
 	return context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.ledgerWait)
@@ -300,12 +309,19 @@ func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.Canc
 // provider's TicketID when it has one, else of all fields (the fingerprint).
 // It is the one hash a ticket goes through on its way to the ledger.
 func (v *Verifier) claimKey(t Ticket) string {
+	pfx, sum := v.claimDigest(t)
+	return hashedKey(v.claimPfx+[...]string{"id:", "fp:"}[pfx], sum)
+}
+
+// claimDigest is the SHA-256 a claim key is built from, and which of the two
+// prefixes it goes under: 0 for a TicketID, 1 for the fingerprint.
+func (v *Verifier) claimDigest(t Ticket) (pfx int, sum [sha256.Size]byte) {
 	if v.ident != nil {
 		if id := v.ident.TicketID(t); id != "" {
-			return hashedKey(v.claimPfx+"id:", sha256.Sum256([]byte(id)))
+			return 0, sha256.Sum256([]byte(id))
 		}
 	}
-	return hashedKey(v.claimPfx+"fp:", t.fingerprint())
+	return 1, t.fingerprint()
 }
 
 // hashedKey returns prefix followed by sum in hex, in one allocation.

@@ -1128,3 +1128,35 @@ func TestLedgerKeysHoldNoTicketOrAddress(t *testing.T) {
 		}
 	}
 }
+
+type otherKey struct{}
+
+// TestHandlerContextIsTheRequests: the context the protected handler gets
+// carries the Result and behaves as the request's own: its values, its
+// cancellation, and contexts derived from it follow both.
+func TestHandlerContextIsTheRequests(t *testing.T) {
+	t.Parallel()
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), otherKey{}, "kept"))
+	var derived context.Context
+	var stop context.CancelFunc
+	h := captcha.Require(&providertest.Fake{}, captcha.WithLogger(quiet))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if res, ok := captcha.FromContext(r.Context()); !ok || !res.Passed {
+			t.Errorf("FromContext = %+v, %v; want the pass", res, ok)
+		}
+		if got := r.Context().Value(otherKey{}); got != "kept" {
+			t.Errorf("Value(otherKey) = %v, want the request's value", got)
+		}
+		derived, stop = context.WithCancel(context.WithValue(r.Context(), otherKey{}, "inner"))
+		if res, ok := captcha.FromContext(derived); !ok || !res.Passed {
+			t.Errorf("FromContext(derived) = %+v, %v; want the pass", res, ok)
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), form("pass").WithContext(parent))
+	defer stop()
+	cancel()
+	select {
+	case <-derived.Done():
+	case <-time.After(time.Minute): // a hang guard only
+		t.Fatal("a context derived in the handler was not cancelled with the request")
+	}
+}

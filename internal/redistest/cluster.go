@@ -185,6 +185,19 @@ func (c *Cluster) ReplicaOf(master string) (string, error) {
 	return "", fmt.Errorf("no live replica of %s", master)
 }
 
+// waitReplicaOf is ReplicaOf, polled under the hang guard: on a loaded
+// machine the node asked may not have learnt of a replica by gossip yet.
+func (c *Cluster) waitReplicaOf(master string) (string, error) {
+	deadline := time.Now().Add(Guard())
+	for {
+		replica, err := c.ReplicaOf(master)
+		if err == nil || time.Now().After(deadline) {
+			return replica, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // view returns CLUSTER NODES from the first node that answers.
 func (c *Cluster) view() ([]node, error) {
 	var last error
@@ -302,7 +315,7 @@ func infoFields(info string) map[string]string {
 // with it, then takes over, so nothing acknowledged is lost) and waits until
 // the cluster is healthy again. It returns the new master's address.
 func (c *Cluster) Failover(master string) (string, error) {
-	replica, err := c.ReplicaOf(master)
+	replica, err := c.waitReplicaOf(master)
 	if err != nil {
 		return "", err
 	}
@@ -320,7 +333,7 @@ func (c *Cluster) Failover(master string) (string, error) {
 // and returns the new master's address. Restart the killed node with
 // [Cluster.Rejoin].
 func (c *Cluster) KillMaster(master string) (string, error) {
-	replica, err := c.ReplicaOf(master)
+	replica, err := c.waitReplicaOf(master)
 	if err != nil {
 		return "", err
 	}

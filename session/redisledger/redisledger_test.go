@@ -167,7 +167,7 @@ func TestRedisDownFailsClosed(t *testing.T) {
 		t.Fatal("Incr with Redis down: error = nil")
 	}
 	for _, ticket := range []string{"pass", "unavailable"} {
-		for _, pol := range []captcha.FailbackPolicy{captcha.Bounded(captcha.DefaultBudget), captcha.FailOpen()} {
+		for _, pol := range []captcha.FailbackPolicy{captcha.Bounded(captcha.Budget{}), captcha.FailOpen()} {
 			v, err := captcha.New(&providertest.Fake{}, captcha.WithLedger(l), captcha.WithLogger(quiet), captcha.WithFailbackPolicy(pol))
 			if err != nil {
 				t.Fatal(err)
