@@ -3,10 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
-	captcha "github.com/captchakit/captcha/middleware"
-	"github.com/captchakit/captcha/providers/geetest"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/captchakit/captcha/examples/internal/browser"
 	"github.com/captchakit/captcha/examples/internal/demo"
+	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
 )
 
 func TestMain(m *testing.M) { browser.Main(m) }
@@ -110,6 +113,63 @@ func TestGeeTest3Offline(t *testing.T) {
 		}
 	}
 	browser.ExpectPass(t, browser.Tab(t), base, demo.GeeTest3, true)
+}
+
+// TestGeeTest3Wiring drives the GeeTest v3 wiring of main.go over HTTP,
+// without a browser: the register route main mounts issues a challenge and
+// records it in the client's cookie, the emulator solves it as a user would,
+// and POST /login passes once and refuses the same values again. The demo's
+// own register route is left out (UseProvider), so the App serves main's
+// provider.
+func TestGeeTest3Wiring(t *testing.T) {
+	t.Parallel()
+	app, base := startDemo(t, demo.Config{Provider: demo.GeeTest3})
+	for _, rt := range app.Routes() {
+		if rt.Path == "/geetest/register" {
+			t.Fatal("the demo still offers its own GET /geetest/register")
+		}
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	resp, err := client.Get(base + "/geetest/register")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg struct {
+		Success   int    `json:"success"`
+		Challenge string `json:"challenge"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&reg)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || reg.Success != 1 {
+		t.Fatalf("GET /geetest/register: status %d, %+v (%v); want 200 with success 1", resp.StatusCode, reg, err)
+	}
+	validate, seccode, err := app.Emulators().GeeTest.Solve(reg.Challenge)
+	if err != nil {
+		t.Fatalf("solving the challenge register issued: %v", err)
+	}
+	form := url.Values{"username": {"demo"}, "geetest_challenge": {reg.Challenge},
+		"geetest_validate": {validate}, "geetest_seccode": {seccode}}
+	for i, want := range []struct {
+		status int
+		marker string
+	}{
+		{http.StatusOK, `id="res-provider">geetest3<`},
+		{http.StatusForbidden, `id="denied"`},
+	} {
+		resp, err := client.PostForm(base+"/login", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want.status || !strings.Contains(string(body), want.marker) {
+			t.Errorf("POST /login #%d: status %d, want %d with %s in:\n%s", i+1, resp.StatusCode, want.status, want.marker, body)
+		}
+	}
 }
 
 // TestScreenshot saves docs/demo.png, the login page with the stand-in

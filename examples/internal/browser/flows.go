@@ -16,6 +16,21 @@ var SolveButtons = map[string]string{
 	"geetest4": "geetest4-emulator-solve",
 }
 
+// Containers maps provider names to the CSS selector of the element the
+// login page asks the provider's widget to render into (GeeTest v3's
+// appendTo("#captcha-box"), inside the login card). OpenWidget fails unless
+// the solve button opened inside it.
+var Containers = map[string]string{
+	"geetest3": ".card #captcha-box",
+}
+
+// inside reports whether the element with id button is inside the element
+// that the CSS selector container matches.
+const inside = `(function (button, container) {
+  var b = document.getElementById(button), c = document.querySelector(container);
+  return !!(b && c && c.contains(b));
+})(%q, %q)`
+
 // Outcome is what the demo answered to a login: its success page (Page
 // "success", with the Result it shows) or its error page (Page "denied",
 // with the status and reason).
@@ -59,16 +74,30 @@ func OpenLogin(ctx context.Context, baseURL string) error {
 }
 
 // OpenWidget clicks "Log in" on a loaded login page and waits for the
-// provider's stand-in widget to show its solve button.
+// provider's stand-in widget to show its solve button. For a provider in
+// Containers it then checks that the button opened inside the element the
+// page passed, not elsewhere on the page.
 func OpenWidget(ctx context.Context, provider string) error {
 	id, ok := SolveButtons[provider]
 	if !ok {
 		return fmt.Errorf("browser: unknown provider %q", provider)
 	}
-	return chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID(id)),
 	)
+	container, ok := Containers[provider]
+	if err != nil || !ok {
+		return err
+	}
+	in, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(inside, id, container)))
+	if err != nil {
+		return err
+	}
+	if !in {
+		return fmt.Errorf("browser: the %s widget's button #%s opened outside %s, the element the page passed", provider, id, container)
+	}
+	return nil
 }
 
 // Submit waits for the login to be answered with a success or an error

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/gorilla/sessions"
-
 	captcha "github.com/captchakit/captcha/middleware"
 	"github.com/captchakit/captcha/providers/aliyun"
 	"github.com/captchakit/captcha/providers/aliyun/aliyuntest"
@@ -178,10 +176,10 @@ func (a *App) geetest3(creds map[string]string) error {
 	// A real deployment keeps its keys in configuration (see package session).
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	keys := sessions.NewCookieStore(key)
-	keys.Options.Path = "/"
-	keys.Options.HttpOnly = true
-	keys.Options.SameSite = http.SameSiteLaxMode
+	keys, err := session.NewCookieStore(key) // signed; SameSite=Lax, HttpOnly, Secure
+	if err != nil {
+		return err
+	}
 	keys.Options.Secure = false // the demo serves plain HTTP on loopback
 	st, err := session.New(keys)
 	if err != nil {
@@ -234,6 +232,30 @@ func (a *App) geetest4(creds map[string]string) error {
 
 // Provider returns the captcha provider, for captcha.Require or captcha.New.
 func (a *App) Provider() captcha.Provider { return a.provider }
+
+// ProviderName returns the provider the App was configured with, one of
+// Providers.
+func (a *App) ProviderName() string { return a.cfg.Provider }
+
+// UseProvider makes p the App's provider in place of the one New built, for
+// an example that builds its provider itself to show the wiring
+// (examples/nethttp does so for GeeTest v3). Call it before serving. p must
+// be for the configured vendor (p.Name() equals ProviderName) and use the
+// App's credentials: offline, the emulator's demo keys and its URL
+// (Emulators); online, the environment's. The login page, the outage switch
+// and Provider use p from then on, and Routes no longer offers GET
+// /geetest/register: the example mounts geetest.RegisterHandler(p) itself.
+func (a *App) UseProvider(p captcha.Provider) error {
+	if p == nil {
+		return errors.New("demo: UseProvider: the provider is nil")
+	}
+	if p.Name() != a.cfg.Provider {
+		return fmt.Errorf("demo: UseProvider: the provider is %q, want %q", p.Name(), a.cfg.Provider)
+	}
+	a.provider = p
+	a.register = nil
+	return nil
+}
 
 // Logger returns the logger the Verifier should use (captcha.WithLogger).
 func (a *App) Logger() *slog.Logger { return a.cfg.Logger }
@@ -339,7 +361,8 @@ func (a *App) Close() error {
 //
 //	GET  /                 the login page
 //	POST /outage           the outage switch (only on the emulator)
-//	GET  /geetest/register the GeeTest v3 register step (only for geetest3)
+//	GET  /geetest/register the GeeTest v3 register step (only for geetest3,
+//	                       and not after UseProvider)
 func (a *App) Routes() []Route {
 	rs := []Route{{http.MethodGet, "/", http.HandlerFunc(a.serveLogin)}}
 	if a.offline {

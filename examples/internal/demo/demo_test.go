@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	captcha "github.com/captchakit/captcha/middleware"
+	"github.com/captchakit/captcha/providers/geetest"
+	"github.com/captchakit/captcha/providers/geetest/geetesttest"
+	"github.com/captchakit/captcha/providers/providertest"
+	"github.com/captchakit/captcha/session"
 )
 
 func env(m map[string]string) func(string) string {
@@ -178,5 +182,69 @@ func TestPagesEscape(t *testing.T) {
 	Render(rec, http.StatusOK, SuccessTemplate, a.Success(`<script>alert(1)</script>`, &captcha.Result{Provider: "tencent", Passed: true, Code: "1"}))
 	if body := rec.Body.String(); strings.Contains(body, "<script>alert(1)") || !strings.Contains(body, "&lt;script&gt;alert(1)") {
 		t.Errorf("the user name was not escaped:\n%s", body)
+	}
+}
+
+// TestUseProvider hands the App a GeeTest v3 provider built outside it, as
+// examples/nethttp does: the App then serves it and leaves the register
+// route to the caller; a nil provider or another vendor's is an error.
+func TestUseProvider(t *testing.T) {
+	t.Parallel()
+	a, err := New(Config{Provider: GeeTest3, Getenv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	hasRegister := func() bool {
+		for _, rt := range a.Routes() {
+			if rt.Path == "/geetest/register" {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasRegister() {
+		t.Fatal("Routes offers no GET /geetest/register before UseProvider")
+	}
+	for _, bad := range []struct {
+		name string
+		p    captcha.Provider
+	}{
+		{"nil", nil},
+		{"another vendor", &providertest.Fake{ProviderName: Tencent}},
+	} {
+		if err := a.UseProvider(bad.p); err == nil {
+			t.Errorf("UseProvider(%s) = nil, want an error", bad.name)
+		}
+	}
+	if !hasRegister() {
+		t.Error("a refused UseProvider dropped the register route")
+	}
+	keys, err := session.NewCookieStore(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := session.New(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := geetest.NewV3(geetest.V3Config{
+		CaptchaID: geetesttest.DefaultV3CaptchaID, PrivateKey: geetesttest.DefaultV3PrivateKey,
+		StatusStore: st, Endpoint: a.Emulators().GeeTest.URL,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UseProvider(p); err != nil {
+		t.Fatalf("UseProvider(a GeeTest v3 provider): %v", err)
+	}
+	if a.Provider() != captcha.Provider(p) {
+		t.Error("Provider() is not the provider given to UseProvider")
+	}
+	if hasRegister() {
+		t.Error("Routes still offers GET /geetest/register after UseProvider")
+	}
+	if got, want := a.Login().Fields, p.Fields(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("login page fields %q, want the provider's %q", got, want)
 	}
 }

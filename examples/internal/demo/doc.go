@@ -9,4 +9,10 @@
 // routes are declared, which adapter protects POST /login, and how the
 // custom 403 page is written in that router's idiom. It hands that wiring to
 // Main as a func(*App) (http.Handler, error), which its tests call too.
+//
+// examples/nethttp also shows a provider's wiring in full: run with
+// -provider geetest3, it builds the signed status store and the GeeTest v3
+// provider itself (on the emulator's URL, from Emulators, when offline),
+// mounts the register route, and hands the provider to the App with
+// UseProvider, so that the page and the outage switch use it.
 package demo

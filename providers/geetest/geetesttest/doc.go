@@ -74,4 +74,11 @@
 // callback) object has appendTo, onReady, onSuccess, onError, onClose,
 // getValidate, showCaptcha and reset; its button has id
 // "geetest4-emulator-solve" and solving fetches a minted value set.
+//
+// Both widgets render where the page asks, as the real scripts do: with
+// product "float" or "popup" (the default is "float") inside the element
+// given to appendTo (a selector or an element) at once; with "bind" nothing
+// shows until verify() (gt4.js: showCaptcha()), which opens the widget inside
+// that element, or, when the page gave none, as a fixed box over the page.
+// appendTo with a selector that matches nothing throws an Error.
 package geetesttest
