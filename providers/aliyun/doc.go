@@ -24,7 +24,12 @@
 //
 //   - Result.VerifyResult true with a T-code (T001, T005, T006): Passed, the
 //     code in Result.Code.
-//   - VerifyResult false: Passed false with the F-code and a nil error.
+//   - VerifyResult false: Passed false with the F-code and a nil error. Every
+//     F-code Alibaba documents is a rejection, F001–F020, F022 (V3
+//     encrypted-mode check failed: client resources abused, or the client
+//     integrated wrongly), F023 and F024 (an automated script simulating
+//     clicks or slides) alike, and so is a code it adds later: none opens
+//     failback. A T-code with VerifyResult false is a rejection too.
 //   - A captchaVerifyParam longer than MaxParamLen (8 KiB): Passed false with
 //     Code CodeParamTooLong and a nil error, decided here without a call. The
 //     value may arrive outside the core's body cap (in a header), and the

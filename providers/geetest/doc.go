@@ -72,4 +72,11 @@
 // under the Verifier's deadline (or their own Timeout outside a Verifier),
 // read bodies under a cap, and return errors that never carry keys or ticket
 // values. Package geetesttest emulates both APIs for tests and offline demos.
+//
+// The requests carry, field for field, what GeeTest's own Go server code
+// sends for the same inputs (gt3-server-golang-gin-sdk 3.1.0 for register
+// and validate, in every digest mode; gt4_golang_demo for v4), except the
+// sdk parameter, which names this package ([SDK]) rather than claiming to be
+// GeeTest's SDK. The nested module geetestcompat checks that request by
+// request against the emulator.
 package geetest

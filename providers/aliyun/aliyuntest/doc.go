@@ -10,11 +10,15 @@
 // HostId, Code, Message, Recommend). An STS x-acs-security-token is accepted
 // as long as it is signed. captchaVerifyParam values minted by MintParam (or
 // by the script, through MintPath) are judged with the real codes: T001 pass,
-// F001 risk (MintRiskyParam), F002 empty, F003 malformed, F005 unknown scene,
-// F008 reused, F012 scene mismatch, F013 incomplete, F014 unknown or older than
-// ParamTTL on the emulator's clock, F017 modified. An oversized request body
-// (over 64 KiB), or a CaptchaVerifyParam over Config.MaxParamLen, gets HTTP 413
-// with Code InvalidParameter.
+// F002 empty, F003 malformed, F005 unknown scene, F008 reused, F012 scene
+// mismatch, F013 incomplete, F014 unknown or older than ParamTTL on the
+// emulator's clock, F017 modified. Verdicts on what only the real service
+// sees (the client's behaviour and device, console policies) are drawn on
+// request: MintRiskyParam mints one judged F001, and MintRejectedParam one
+// judged with any of those documented codes, among them F022 (V3
+// encrypted-mode check failed) and F024 (automated script). An oversized
+// request body (over 64 KiB), or a CaptchaVerifyParam over
+// Config.MaxParamLen, gets HTTP 413 with Code InvalidParameter.
 //
 //	srv := aliyuntest.NewServer(t, aliyuntest.Config{})
 //	p, _ := aliyun.New(aliyun.Config{

@@ -30,7 +30,8 @@ const (
 	// name.
 	ScriptPath = "/AliyunCaptcha.js"
 	// MintPath mints a captchaVerifyParam: GET MintPath?sceneId=<scene>
-	// (&risk=1 for one judged F001) answers {"captchaVerifyParam":"..."}
+	// (&risk=1 for one judged F001, &code=<F-code> for one judged as
+	// Emulator.MintRejectedParam does) answers {"captchaVerifyParam":"..."}
 	// with Access-Control-Allow-Origin: *.
 	MintPath = "/aliyun-emulator/mint"
 )
@@ -96,9 +97,9 @@ type Emulator struct {
 
 // minted is what the emulator remembers about a captchaVerifyParam it issued.
 type minted struct {
-	param string
-	scene string
-	risky bool
+	param   string
+	scene   string
+	verdict string // the F-code it is judged with once valid; "" for T001
 }
 
 // New returns an emulator for cfg, with the defaults for empty fields.

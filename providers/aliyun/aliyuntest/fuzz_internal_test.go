@@ -234,6 +234,8 @@ func FuzzEmulatorRequest(f *testing.F) {
 		{"POST", rpc, "Host: captcha.cn-shanghai.aliyuncs.com", body},
 		{"GET", "/aliyun-emulator/mint?sceneId=abc123", "", ""},
 		{"POST", "/aliyun-emulator/mint?sceneId=abc123&risk=1", "", ""},
+		{"GET", "/aliyun-emulator/mint?sceneId=abc123&code=F024", "", ""},
+		{"GET", "/aliyun-emulator/mint?sceneId=abc123&code=T001", "", ""},
 		{"GET", "/aliyun-emulator/mint?sceneId=other", "", ""},
 		{"OPTIONS", "/aliyun-emulator/mint", "", ""},
 		{"GET", "/AliyunCaptcha.js", "", ""},
@@ -294,8 +296,9 @@ func FuzzEmulatorRequest(f *testing.F) {
 }
 
 // checkMint checks one answer of the mint endpoint: a param only on GET or
-// POST with a sceneId, verifying once (T001, or F001 when risk=1) for the
-// emulator's scene, and never for another scene.
+// POST with a sceneId, verifying once (T001, the code asked for with code=,
+// or F001 when risk=1) for the emulator's scene, and never for another
+// scene.
 func checkMint(t *testing.T, e *Emulator, r *http.Request, w *httptest.ResponseRecorder) {
 	t.Helper()
 	if w.Code != http.StatusOK {
@@ -310,7 +313,13 @@ func checkMint(t *testing.T, e *Emulator, r *http.Request, w *httptest.ResponseR
 	want := "F005"
 	if scene == DefaultSceneID {
 		want = "T001"
-		if r.URL.Query().Get("risk") == "1" {
+		switch code := r.URL.Query().Get("code"); {
+		case code != "":
+			if _, ok := rejectCodes[code]; !ok {
+				t.Fatalf("mint answered %q to code %q, which MintRejectedParam refuses", w.Body.Bytes(), code)
+			}
+			want = code
+		case r.URL.Query().Get("risk") == "1":
 			want = "F001"
 		}
 	}

@@ -2,6 +2,7 @@ package aliyuntest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -20,19 +21,69 @@ type paramJSON struct {
 // MintParam returns a fresh captchaVerifyParam for scene, as the client
 // script's success callback hands it to the page. Verified within ParamTTL
 // with the same scene, it passes once (T001).
-func (e *Emulator) MintParam(scene string) string { return e.mint(scene, false) }
+func (e *Emulator) MintParam(scene string) string { return e.mint(scene, "") }
 
 // MintRiskyParam returns a captchaVerifyParam for scene that the emulator
-// judges as a suspected attack (F001).
-func (e *Emulator) MintRiskyParam(scene string) string { return e.mint(scene, true) }
+// judges as a suspected attack (F001). It is MintRejectedParam(scene,
+// "F001").
+func (e *Emulator) MintRiskyParam(scene string) string { return e.mint(scene, "F001") }
 
-func (e *Emulator) mint(scene string, risky bool) string {
+// rejectCodes are the VerifyCodes MintRejectedParam can be told to draw:
+// verdicts on the client's behaviour, device or console settings that no
+// request to the API could show the emulator by itself.
+var rejectCodes = map[string]string{
+	"F001": "suspected attack: failed the risk policy",
+	"F004": "console test mode set to fail",
+	"F007": "verification exceeded its time limit",
+	"F009": "virtual-device environment",
+	"F010": "same-IP frequency limit exceeded",
+	"F011": "same-device frequency limit exceeded",
+	"F015": "interactive check failed",
+	"F016": "custom policy's URL check failed",
+	"F018": "V3 architecture: CaptchaVerifyParam reused",
+	"F019": "V3 architecture: over 90 s between the client's verification and the server's",
+	"F020": "V3 architecture: parameter mismatch",
+	"F022": "V3 architecture: encrypted-mode check failed (client resources abused, or the client integrated wrongly)",
+	"F023": "V2 architecture: automatic failure after initialization failed",
+	"F024": "automated script simulating clicks or slides",
+}
+
+// MintRejectedParam returns a captchaVerifyParam for scene that the emulator
+// judges with the failure code: once the checks it makes itself pass (scene,
+// single use, ParamTTL), VerifyResult is false and VerifyCode is code. code
+// is one of the documented verdicts no request could show the emulator:
+// F001 (risk policy), F004 (test mode set to fail), F007 (time limit), F009
+// (virtual device), F010 and F011 (same-IP and same-device frequency), F015
+// (interaction failed), F016 (custom-policy URL), F018, F019 and F020 (V3
+// architecture: reuse, 90 s, mismatch), F022 (V3 encrypted-mode check
+// failed), F023 (V2 initialization failed) or F024 (automated script). Any
+// other code is an error. The mint endpoint takes the same codes
+// (MintPath?sceneId=<scene>&code=F024).
+func (e *Emulator) MintRejectedParam(scene, code string) (string, error) {
+	if _, ok := rejectCodes[code]; !ok {
+		return "", fmt.Errorf("aliyuntest: %q is not a VerifyCode MintRejectedParam draws (F001, F004, F007, F009–F011, F015, F016, F018–F020, F022–F024)", printableOr(code))
+	}
+	return e.mint(scene, code), nil
+}
+
+// printableOr returns s if it is printable ASCII of at most 64 bytes, else a
+// placeholder, so that an error message never carries raw input.
+func printableOr(s string) string {
+	if printableASCII(s) {
+		return s
+	}
+	return "(not printable)"
+}
+
+// mint issues a captchaVerifyParam for scene; verdict is the F-code it is
+// judged with once valid, or "" for T001.
+func (e *Emulator) mint(scene, verdict string) string {
 	certify := emulator.RandomHex(12)
 	token := "T2gAL" + emulator.RandomHex(24)
 	data := emulator.RandomHex(32)
 	b, _ := json.Marshal(paramJSON{SceneID: &scene, CertifyID: &certify, DeviceToken: &token, Data: &data})
 	p := string(b)
-	e.params.Put(certify, minted{param: p, scene: scene, risky: risky}, e.clock.Now())
+	e.params.Put(certify, minted{param: p, scene: scene, verdict: verdict}, e.clock.Now())
 	return p
 }
 
@@ -79,14 +130,15 @@ func (e *Emulator) judge(param, sceneID string) string {
 		return "F008"
 	case e.clock.Now().Sub(rec.Issued) > ParamTTL:
 		return "F014"
-	case rec.Value.risky:
-		return "F001"
+	case rec.Value.verdict != "":
+		return rec.Value.verdict
 	}
 	return "T001"
 }
 
-// serveMint answers GET MintPath?sceneId=<scene>[&risk=1] with
-// {"captchaVerifyParam":"..."}, for the client script (CORS *).
+// serveMint answers GET MintPath?sceneId=<scene>[&risk=1][&code=<F-code>]
+// with {"captchaVerifyParam":"..."}, for the client script (CORS *): risk=1
+// mints one judged F001, code one judged as MintRejectedParam does.
 func (e *Emulator) serveMint(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
@@ -114,7 +166,15 @@ func (e *Emulator) serveMint(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "sceneId must be printable ASCII"})
 		return
 	}
-	p := e.mint(scene, r.URL.Query().Get("risk") == "1")
+	verdict := r.URL.Query().Get("code")
+	if r.URL.Query().Get("risk") == "1" && verdict == "" {
+		verdict = "F001"
+	}
+	if _, ok := rejectCodes[verdict]; verdict != "" && !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "code must be a VerifyCode MintRejectedParam draws"})
+		return
+	}
+	p := e.mint(scene, verdict)
 	writeJSON(w, http.StatusOK, map[string]string{"captchaVerifyParam": p})
 }
 

@@ -8,16 +8,23 @@ import (
 // script is the stand-in for AliyunCaptcha.js. It exposes the real client
 // API, window.initAliyunCaptcha(options), for the options a page needs:
 // SceneId, mode ("popup" or "embed"), element, button, success, fail and
-// getInstance (called with {show, hide, destroy}), and the V3-architecture
-// pair captchaVerifyCallback/onBizResultCallback; prefix, region and the
-// styling options are accepted and ignored. Solving means clicking the
-// button with id "aliyun-emulator-solve", which fetches a fresh
-// captchaVerifyParam from the emulator's mint endpoint and calls
-// success(captchaVerifyParam), or, when the page set captchaVerifyCallback,
-// awaits captchaVerifyCallback(captchaVerifyParam) (a promise of
-// {captchaResult, bizResult}), keeps the widget open if captchaResult is
-// false, and passes bizResult to onBizResultCallback. The script finds the emulator through its own
-// URL, so a page only changes the script's address to go offline.
+// getInstance (called with {show, hide, destroy}); prefix, region and the
+// styling options are accepted and ignored.
+//
+// success(captchaVerifyParam) and fail are the callbacks the current V3- and
+// V2-architecture client docs name: solving means clicking the button with
+// id "aliyun-emulator-solve", which fetches a fresh captchaVerifyParam from
+// the emulator's mint endpoint and calls success with it; fail gets
+// {code, msg} when the mint endpoint cannot be reached. The older V3 page
+// named another pair, captchaVerifyCallback/onBizResultCallback, and pages
+// written from it still work: when the page sets captchaVerifyCallback, the
+// script awaits captchaVerifyCallback(captchaVerifyParam) (a promise of
+// {captchaResult, bizResult}) instead of calling success, keeps the widget
+// open if captchaResult is false, and passes bizResult to
+// onBizResultCallback.
+//
+// The script finds the emulator through its own URL, so a page only changes
+// the script's address to go offline.
 const script = `/* captchakit Alibaba Cloud CAPTCHA 2.0 emulator: stand-in for AliyunCaptcha.js */
 (function () {
   "use strict";

@@ -15,7 +15,9 @@ import (
 // aliyunNodeHarness loads the served AliyunCaptcha.js in node with a minimal
 // DOM stub and drives it as a page would: popup mode (click the page's
 // button, then the widget's solve button), embed mode, a mint failure, and
-// destroy. It prints what the callbacks saw as JSON.
+// destroy, all with the success/fail callbacks of the current docs; then a
+// page written from the older V3 page, with captchaVerifyCallback and
+// onBizResultCallback. It prints what the callbacks saw as JSON.
 const aliyunNodeHarness = `
 import vm from "node:vm";
 const base = process.argv[2];
@@ -76,7 +78,8 @@ await until(() => out.fail.length === 1);
 globalThis.fetch = realFetch;
 inst.destroy();
 
-// V3 architecture: the page verifies through captchaVerifyCallback.
+// The older V3 page's pair: the page verifies through captchaVerifyCallback
+// and gets the business result in onBizResultCallback; success is not used.
 out.biz = [];
 window.initAliyunCaptcha({
   SceneId: "abc123", mode: "embed", element: "#captcha-element",

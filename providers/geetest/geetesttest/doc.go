@@ -20,9 +20,11 @@
 // it. [Emulator.SetRegisterDown] makes it answer {"challenge":"0"}, which
 // sends the provider into failback mode. validate.php accepts a challenge it
 // issued (also with the two characters the slide captcha appends) once,
-// within ChallengeTTL, when geetest_validate is md5(key + "geetest" +
-// challenge) and geetest_seccode is that validate followed by "|jordan"
-// (the formula of GeeTest's legacy SDK pre-check,
+// within ChallengeTTL, with or without captchaid (GeeTest does not require
+// it, and gt3-python-sdk 3.x never sends it; when sent, it must be the ID
+// the challenge was issued for), when geetest_validate is md5(key +
+// "geetest" + challenge) and geetest_seccode is that validate followed by
+// "|jordan" (the formula of GeeTest's legacy SDK pre-check,
 // docs/wire.md#geetest-v3-validate); it then answers {"seccode":
 // md5(seccode)}, else {"seccode":"false"} (raw text without json_format=1).
 // [Emulator.Solve] computes those values for a challenge, as a user solving

@@ -333,17 +333,30 @@ func (e *Emulator) serveValidate(w http.ResponseWriter, r *http.Request) {
 
 // checkSeccode consumes the challenge and reports whether seccode is the one
 // Solve gives for it.
+//
+// captchaID is the request's captchaid, which GeeTest does not require: the
+// Go and 3.1.x SDKs send it, but gt3-python-sdk 3.x sends its gt argument
+// there, which is None unless the caller sets it (its flask, django and
+// tornado demos never do), and requests leaves a None out of the form, so
+// its validate requests carry no captchaid at all. Without one (or with an
+// empty one) the challenge alone names the captcha ID it was issued for;
+// with one, it must be that ID.
 func (e *Emulator) checkSeccode(captchaID, submitted, seccode string) bool {
-	key, ok := e.v3[captchaID]
-	if !ok {
-		return false
+	if captchaID != "" {
+		if _, ok := e.v3[captchaID]; !ok {
+			return false
+		}
 	}
 	base, ok := e.issued(submitted)
 	if !ok {
 		return false
 	}
 	rec, _ := e.challenges.Use(base)
-	if rec.Used || rec.Value.captchaID != captchaID || e.clock.Now().Sub(rec.Issued) > ChallengeTTL {
+	if rec.Used || (captchaID != "" && rec.Value.captchaID != captchaID) || e.clock.Now().Sub(rec.Issued) > ChallengeTTL {
+		return false
+	}
+	key, ok := e.v3[rec.Value.captchaID]
+	if !ok {
 		return false
 	}
 	validate, _, _ := strings.Cut(seccode, "|")

@@ -66,7 +66,8 @@ var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // the values of one registered v3 challenge and one minted v4 ticket:
 // nothing panics; register.php issues challenges only for the known captcha
 // ID; validate.php answers md5(seccode) only for the issued challenge, its
-// seccode and the known captcha ID, and only once; /validate passes only
+// seccode and the known captcha ID or none (captchaid is optional), and only
+// once; /validate passes only
 // the minted values with the right captcha ID and sign_token (computed here
 // independently), and only once; bypass_status.php reports success only for
 // the known captcha ID; the solve and mint endpoints answer only for an issued
@@ -77,6 +78,9 @@ func FuzzEmulatorRequest(f *testing.F) {
 		{"POST", "/validate.php", form, "seccode={seccode}&challenge={challenge}&captchaid={gt}&json_format=1"},
 		{"POST", "/validate.php", form, "seccode={seccode}&challenge={challenge}zz&captchaid={gt}"},
 		{"POST", "/validate.php?captchaid={gt}&challenge={challenge}&seccode={validate}%7Cjordan", "", ""},
+		// gt3-python-sdk 3.x: no captchaid (GH19).
+		{"POST", "/validate.php", form, "seccode={seccode}&sdk=python_3.0.0&user_id=test&data=&timestamp=1700000000.25&challenge={challenge}&userinfo=&json_format=1"},
+		{"POST", "/validate.php", form, "seccode={seccode}&challenge={challenge}&captchaid=&json_format=1"},
 		{"POST", "/validate?captcha_id={id4}", form, "lot_number={lot}&captcha_output={output}&pass_token={pass}&gen_time={gen}&sign_token={sign}"},
 		{"POST", "/validate?captcha_id={id4}", form, "lot_number={lot}&captcha_output={output}&pass_token={pass}&gen_time={gen}&sign_token={sign}&lot_number=x"},
 		{"POST", "/validate", form, "captcha_id={id4}&lot_number={lot}&captcha_output={output}&pass_token=x&gen_time={gen}&sign_token={sign}"},
@@ -157,7 +161,7 @@ func FuzzEmulatorRequest(f *testing.F) {
 			sub, sc := q.Get("challenge"), q.Get("seccode")
 			v, _, _ := strings.Cut(sc, "|")
 			issued := sub == challenge || (len(sub) == len(challenge)+2 && strings.HasPrefix(sub, challenge))
-			if q.Get("captchaid") != geetesttest.DefaultV3CaptchaID || !issued ||
+			if id := q.Get("captchaid"); (id != "" && id != geetesttest.DefaultV3CaptchaID) || !issued ||
 				!hmac.Equal([]byte(v), []byte(md5Hex(key3+"geetest"+sub))) || answer != md5Hex(sc) {
 				t.Fatalf("validate.php answered %q for %q", answer, q)
 			}

@@ -34,14 +34,17 @@ var errorMessages = map[string]string{
 	"UnsupportedProtocol":              "Only POST with a JSON body is supported by this emulator.",
 }
 
-// captchaMsgs are the CaptchaMsg texts of the verdicts.
+// captchaMsgs are the CaptchaMsg texts of the verdicts, as the current
+// DescribeCaptchaResult model documents them (code 16 was "appid no match"
+// in the older table; it is now "appid-ticket mismatch"). 26 is from the
+// historic table, which the current one no longer lists.
 var captchaMsgs = map[int]string{
 	1:   "OK",
 	7:   "captcha no match",
 	8:   "ticket expired",
 	9:   "ticket reused",
 	15:  "decrypt fail",
-	16:  "appid no match",
+	16:  "appid-ticket mismatch",
 	21:  "diff",
 	26:  "system busy",
 	100: "appid-secretkey-ticket mismatch",
