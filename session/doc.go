@@ -56,6 +56,20 @@
 // accepted when it holds an integer. Any other type, a status other than 0 or
 // 1, a malformed hash or a partial record is an error.
 //
+// # Serialization
+//
+// The validate step reads the status on every request, and gob, gorilla's
+// default serializer, spends close to 200 allocations building a decoder for
+// each cookie. The stores [NewCookieStore] and [NewFilesystemStore] build
+// serialize with [CompactSerializer] instead: a small binary format for
+// string keys with int, int64, string and bool values (and gorilla's
+// flashes), gob for anything else. It still reads gob, so cookies written
+// before it (by an earlier version of this package or a plain gorilla store
+// with the same keys) keep working and are rewritten compactly at the next
+// register. A store that only reads gob cannot read compact cookies and
+// rejects them; CompactSerializer describes how to roll back without that.
+// Any other sessions.Store works as before, with its own serializer.
+//
 // # What the caller checks, and single use
 //
 // The store answers "which status and challenge were issued to this client,

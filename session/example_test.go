@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 
 	"github.com/captchakit/captcha/providers/geetest"
@@ -59,4 +60,34 @@ func ExampleNewCookieStore() {
 	// Output:
 	// session: NewCookieStore: hash key 1 (keyPairs[0]) is 10 bytes; it must be 32 or 64
 	// true <nil> true true
+}
+
+func ExampleCompactSerializer() {
+	// A store built with gorilla's constructor serializes with gob; give its
+	// codecs the compact serializer (NewCookieStore does this itself). It
+	// still reads the gob cookies the store wrote before.
+	cookies := sessions.NewCookieStore([]byte("0123456789abcdef0123456789abcdef"))
+	cookies.Options.SameSite = http.SameSiteLaxMode
+	cookies.Options.HttpOnly = true
+	for _, c := range cookies.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(session.CompactSerializer{})
+		}
+	}
+	st, err := session.New(cookies)
+	if err != nil {
+		panic(err)
+	}
+	rec := httptest.NewRecorder()
+	issued := geetest.NewServerStatus(false, "3cf802e2cde8eb37df37370f496be721", time.Now())
+	if err := st.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), issued); err != nil {
+		panic(err)
+	}
+	next := httptest.NewRequest(http.MethodPost, "/login", nil)
+	for _, c := range rec.Result().Cookies() {
+		next.AddCookie(c)
+	}
+	got, ok, err := st.ServerStatus(next)
+	fmt.Println(ok, err, got.Online)
+	// Output: true <nil> false
 }

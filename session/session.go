@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -107,26 +106,67 @@ func New(store sessions.Store, opts ...Option) (*Store, error) {
 // Secure, and gorilla's MaxAge of 30 days. Change them on the returned
 // store's Options before calling New; turn Secure off only for plain-HTTP
 // local development, or browsers drop the cookie.
+//
+// Its codecs serialize with [CompactSerializer], which reads the status
+// without gob and still reads cookies written with gob (by an earlier
+// version of this package or a plain sessions.NewCookieStore with the same
+// keys). A store that only reads gob cannot read what this one writes; see
+// CompactSerializer for rolling back.
 func NewCookieStore(keyPairs ...[]byte) (*sessions.CookieStore, error) {
-	if len(keyPairs) == 0 {
-		return nil, errors.New("session: NewCookieStore: no keys; a hash key of 32 or 64 bytes is required")
-	}
-	for i, k := range keyPairs {
-		if i%2 == 0 {
-			if n := len(k); n != 32 && n != 64 {
-				return nil, fmt.Errorf("session: NewCookieStore: hash key %d (keyPairs[%d]) is %d bytes; it must be 32 or 64", i/2+1, i, n)
-			}
-			continue
-		}
-		if n := len(k); k != nil && n != 16 && n != 24 && n != 32 {
-			return nil, fmt.Errorf("session: NewCookieStore: block key %d (keyPairs[%d]) is %d bytes; it must be 16, 24 or 32, or nil", i/2+1, i, n)
-		}
+	if err := checkKeyPairs("NewCookieStore", keyPairs); err != nil {
+		return nil, err
 	}
 	cs := sessions.NewCookieStore(keyPairs...)
 	cs.Options.SameSite = http.SameSiteLaxMode
 	cs.Options.HttpOnly = true
 	cs.Options.Secure = true
+	useCompact(cs.Codecs)
 	return cs, nil
+}
+
+// NewFilesystemStore returns a gorilla FilesystemStore for [New], keeping
+// sessions in files under dir (the system's temporary directory if dir is
+// empty) and their IDs in cookies signed with keyPairs. The keys are checked,
+// the cookie options set and the codecs given [CompactSerializer] as by
+// [NewCookieStore].
+func NewFilesystemStore(dir string, keyPairs ...[]byte) (*sessions.FilesystemStore, error) {
+	if err := checkKeyPairs("NewFilesystemStore", keyPairs); err != nil {
+		return nil, err
+	}
+	fs := sessions.NewFilesystemStore(dir, keyPairs...)
+	fs.Options.SameSite = http.SameSiteLaxMode
+	fs.Options.HttpOnly = true
+	fs.Options.Secure = true
+	useCompact(fs.Codecs)
+	return fs, nil
+}
+
+// checkKeyPairs checks the key lengths for the constructor fn.
+func checkKeyPairs(fn string, keyPairs [][]byte) error {
+	if len(keyPairs) == 0 {
+		return fmt.Errorf("session: %s: no keys; a hash key of 32 or 64 bytes is required", fn)
+	}
+	for i, k := range keyPairs {
+		if i%2 == 0 {
+			if n := len(k); n != 32 && n != 64 {
+				return fmt.Errorf("session: %s: hash key %d (keyPairs[%d]) is %d bytes; it must be 32 or 64", fn, i/2+1, i, n)
+			}
+			continue
+		}
+		if n := len(k); k != nil && n != 16 && n != 24 && n != 32 {
+			return fmt.Errorf("session: %s: block key %d (keyPairs[%d]) is %d bytes; it must be 16, 24 or 32, or nil", fn, i/2+1, i, n)
+		}
+	}
+	return nil
+}
+
+// useCompact gives the codecs the compact serializer.
+func useCompact(codecs []securecookie.Codec) {
+	for _, c := range codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(CompactSerializer{})
+		}
+	}
 }
 
 // invalid returns an error about stored state that cannot be used; it wraps
@@ -142,21 +182,40 @@ func invalid(format string, args ...any) error {
 //
 // It reads the session with the store's New method rather than Get, so that r
 // is not modified (Get caches sessions in r's context); r is treated as
-// read-only.
+// read-only. For a *sessions.CookieStore it decodes the cookie with the
+// store's codecs itself, as the store's New does, without building the
+// Session New would return and discard.
 func (s *Store) ServerStatus(r *http.Request) (geetest.ServerStatus, bool, error) {
 	if r == nil {
 		return geetest.ServerStatus{}, false, invalid("no request")
 	}
-	sess, err := s.store.New(r, s.name)
-	if err != nil {
-		return geetest.ServerStatus{}, false, invalid("reading session %q: %w", s.name, err)
+	var values map[interface{}]interface{}
+	if cs, ok := s.store.(*sessions.CookieStore); ok {
+		c, err := r.Cookie(s.name)
+		if err != nil {
+			return geetest.ServerStatus{}, false, nil // no cookie, no session
+		}
+		if err := securecookie.DecodeMulti(s.name, c.Value, &values, cs.Codecs...); err != nil {
+			return geetest.ServerStatus{}, false, invalid("reading session %q: %w", s.name, err)
+		}
+	} else {
+		sess, err := s.store.New(r, s.name)
+		if err != nil {
+			return geetest.ServerStatus{}, false, invalid("reading session %q: %w", s.name, err)
+		}
+		if sess == nil {
+			return geetest.ServerStatus{}, false, invalid("store returned no session")
+		}
+		values = sess.Values
 	}
-	if sess == nil {
-		return geetest.ServerStatus{}, false, invalid("store returned no session")
-	}
-	rawStatus, hasStatus := sess.Values[s.keyStatus]
-	rawChallenge, hasChallenge := sess.Values[s.keyChallenge]
-	rawIssued, hasIssued := sess.Values[s.keyIssued]
+	return s.statusFrom(values)
+}
+
+// statusFrom reads the record from a session's values.
+func (s *Store) statusFrom(values map[interface{}]interface{}) (geetest.ServerStatus, bool, error) {
+	rawStatus, hasStatus := values[s.keyStatus]
+	rawChallenge, hasChallenge := values[s.keyChallenge]
+	rawIssued, hasIssued := values[s.keyIssued]
 	if !hasStatus && !hasChallenge && !hasIssued {
 		return geetest.ServerStatus{}, false, nil
 	}
@@ -274,9 +333,12 @@ func isHexSHA256(s string) bool {
 	if len(s) != 64 {
 		return false
 	}
-	var b [32]byte
-	_, err := hex.Decode(b[:], []byte(s))
-	return err == nil
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkCodecs makes a CookieStore or FilesystemStore without usable keys fail

@@ -29,7 +29,7 @@ func stores(t *testing.T, keyPairs ...[]byte) map[string]sessions.Store {
 	}
 }
 
-func newStore(t *testing.T, st sessions.Store, opts ...session.Option) *session.Store {
+func newStore(t testing.TB, st sessions.Store, opts ...session.Option) *session.Store {
 	t.Helper()
 	s, err := session.New(st, opts...)
 	if err != nil {
@@ -40,7 +40,7 @@ func newStore(t *testing.T, st sessions.Store, opts ...session.Option) *session.
 
 // set records status in a fresh response and returns the request a browser
 // would send next, carrying the cookies it got.
-func set(t *testing.T, s *session.Store, status geetest.ServerStatus) *http.Request {
+func set(t testing.TB, s *session.Store, status geetest.ServerStatus) *http.Request {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	if err := s.SetServerStatus(rec, httptest.NewRequest(http.MethodGet, "/register", nil), status); err != nil {
