@@ -8,8 +8,14 @@ import (
 // script is the stand-in for AliyunCaptcha.js. It exposes the real client
 // API, window.initAliyunCaptcha(options), for the options a page needs:
 // SceneId, mode ("popup" or "embed"), element, button, success, fail and
-// getInstance (called with {show, hide, destroy}); prefix, region and the
-// styling options are accepted and ignored.
+// getInstance (called with {show, hide, destroy}); the options prefix and
+// region and the styling options are accepted and ignored.
+//
+// As the real script, it needs window.AliyunCaptchaConfig = {region,
+// prefix}, which the page defines before loading it: region "cn" or "sgp"
+// and the identity prefix from the console. Without them
+// initAliyunCaptcha throws an Error that names what is missing, and renders
+// nothing.
 //
 // success(captchaVerifyParam) and fail are the callbacks the current V3- and
 // V2-architecture client docs name: solving means clicking the button with
@@ -31,7 +37,18 @@ const script = `/* captchakit Alibaba Cloud CAPTCHA 2.0 emulator: stand-in for A
   var cs = document.currentScript;
   var origin = cs && cs.src ? new URL(cs.src, location.href).origin : location.origin;
   function find(x) { return typeof x === "string" ? document.querySelector(x) : x || null; }
+  var config = window.AliyunCaptchaConfig;
+  function configError() {
+    if (!config || typeof config !== "object") return "window.AliyunCaptchaConfig is not set";
+    if (config.region !== "cn" && config.region !== "sgp") return "AliyunCaptchaConfig.region must be \"cn\" or \"sgp\", got " + JSON.stringify(config.region);
+    if (typeof config.prefix !== "string" || config.prefix === "") return "AliyunCaptchaConfig.prefix (the identity prefix from the console) is missing";
+    return "";
+  }
   window.initAliyunCaptcha = function (opts) {
+    var bad = configError();
+    if (bad) {
+      throw new Error("AliyunCaptcha.js emulator: " + bad + "; define window.AliyunCaptchaConfig = {region, prefix} before loading the script");
+    }
     opts = opts || {};
     var scene = opts.SceneId || opts.sceneId || "";
     var mode = opts.mode === "embed" ? "embed" : "popup";

@@ -41,6 +41,7 @@ const body = el("body");
 const button = el("button"); button.id = "captcha-button"; body.appendChild(button);
 const holder = el("div"); holder.id = "captcha-element"; body.appendChild(holder);
 globalThis.window = globalThis;
+window.AliyunCaptchaConfig = { region: "cn", prefix: "p1" };
 globalThis.location = { href: "http://page.example/login", origin: "http://page.example" };
 globalThis.document = {
   currentScript: { src: base + "/AliyunCaptcha.js" }, body, createElement: el,

@@ -66,21 +66,27 @@
 // The stand-in scripts find the emulator through their own URL
 // (document.currentScript.src), so a page only changes the script addresses
 // to go offline. gt.js's window.initGeetest({gt, challenge, offline,
-// new_captcha, product}, callback) hands callback a captcha object with
-// appendTo, onReady, onSuccess, onError, onClose, getValidate, verify and
+// new_captcha, product, onError}, callback) hands callback a captcha object
+// with appendTo, bindForm (the three values as hidden inputs in the page's
+// form), onReady, onSuccess, onError, onClose, getValidate, verify and
 // reset; its solve button has id "geetest-emulator-solve". Online, solving
 // appends two digits to the challenge (as GeeTest's slide does) and fetches
 // validate and seccode from the emulator's solve endpoint; offline (success 0)
 // it makes them up locally, as the real gt.js does, and the server's failback
-// policy decides. gt4.js's window.initGeetest4({captchaId, product},
-// callback) object has appendTo, onReady, onSuccess, onError, onClose,
-// getValidate, showCaptcha and reset; its button has id
-// "geetest4-emulator-solve" and solving fetches a minted value set.
+// policy decides. gt4.js's window.initGeetest4({captchaId, product,
+// onError}, callback) object has appendTo, onReady, onNextReady, onBoxShow,
+// onSuccess, onFail, onError, onClose, getValidate, showCaptcha, showBox and
+// reset; its button has id "geetest4-emulator-solve" and solving fetches a
+// minted value set. As the real loaders do, they refuse a gt that is
+// missing or not a string (gt.js) and a missing or illegal captchaId
+// (gt4.js, with GeeTest's codes -50101 and -50102): the config's onError
+// gets the error, or it is thrown, and callback is never called.
 //
 // Both widgets render where the page asks, as the real scripts do: with
 // product "float" or "popup" (the default is "float") inside the element
 // given to appendTo (a selector or an element) at once; with "bind" nothing
-// shows until verify() (gt4.js: showCaptcha()), which opens the widget inside
-// that element, or, when the page gave none, as a fixed box over the page.
+// shows until verify() (gt4.js: showCaptcha() or showBox()), which opens the
+// widget inside that element, or, when the page gave none, as a fixed box
+// over the page.
 // appendTo with a selector that matches nothing throws an Error.
 package geetesttest

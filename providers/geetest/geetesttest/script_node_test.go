@@ -289,3 +289,278 @@ initGeetest({gt: %q, challenge: "0123456789abcdefghijklmnopqrstuv", offline: tru
 		})
 	}
 }
+
+// TestGH19GtJSBindForm solves gt.js with bindForm (issue #19 item 2): the
+// form gets a div.geetest_form with the three hidden inputs, empty until
+// the user passes, filled before the page's onSuccess listener runs (it is
+// registered before bindForm here, as a page may do), with values
+// validate.php accepts, and emptied again by reset.
+func TestGH19GtJSBindForm(t *testing.T) {
+	t.Parallel()
+	srv := geetesttest.NewServer(t, geetesttest.Config{})
+	c, err := srv.Register(geetesttest.DefaultV3CaptchaID, "md5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver := fmt.Sprintf(`
+const form = withID("form", "login");
+body.appendChild(form);
+function inputs() {
+  const divs = form.children.filter((d) => d.className === "geetest_form");
+  return { divs: divs.length, fields: divs.length ? divs[0].children.map((i) => [i.type, i.name, i.value]) : [] };
+}
+initGeetest({gt: %q, challenge: %q, offline: false, new_captcha: true, product: "float"}, function (obj) {
+  const out = {};
+  obj.appendTo("#captcha");
+  obj.onSuccess(function () {
+    out.atSuccess = inputs();
+    obj.reset();
+    out.afterReset = inputs();
+    console.log(JSON.stringify(out));
+  });
+  if (obj.bindForm("#login") !== obj) throw new Error("bindForm does not return the captcha object");
+  out.bound = inputs();
+  try { obj.bindForm("#nope"); out.bad = "no error"; } catch (e) { out.bad = e.message; }
+  obj.onReady(function () { byID(body, "geetest-emulator-solve").click(); });
+  obj.onError(function (e) { console.log("error", e.msg); process.exit(1); });
+});
+`, geetesttest.DefaultV3CaptchaID, c)
+	out := runScript(t, srv, geetesttest.ScriptPath, driver)
+	type formState struct {
+		Divs   int        `json:"divs"`
+		Fields [][]string `json:"fields"`
+	}
+	var got struct {
+		Bound      formState `json:"bound"`
+		AtSuccess  formState `json:"atSuccess"`
+		AfterReset formState `json:"afterReset"`
+		Bad        string    `json:"bad"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("script printed %q: %v", out, err)
+	}
+	empty := [][]string{{"hidden", "geetest_challenge", ""}, {"hidden", "geetest_validate", ""}, {"hidden", "geetest_seccode", ""}}
+	for _, s := range []struct {
+		name string
+		got  formState
+	}{{"after bindForm", got.Bound}, {"after reset", got.AfterReset}} {
+		if s.got.Divs != 1 || fmt.Sprint(s.got.Fields) != fmt.Sprint(empty) {
+			t.Errorf("form %s: %d div.geetest_form with %v, want 1 with %v", s.name, s.got.Divs, s.got.Fields, empty)
+		}
+	}
+	if got.AtSuccess.Divs != 1 || len(got.AtSuccess.Fields) != 3 {
+		t.Fatalf("form at onSuccess: %+v, want one div.geetest_form with three inputs", got.AtSuccess)
+	}
+	form := url.Values{"captchaid": {geetesttest.DefaultV3CaptchaID}, "json_format": {"1"}}
+	for i, name := range []string{"geetest_challenge", "geetest_validate", "geetest_seccode"} {
+		f := got.AtSuccess.Fields[i]
+		if f[0] != "hidden" || f[1] != name || f[2] == "" {
+			t.Errorf("input %d at onSuccess = %v, want hidden %s with a value", i, f, name)
+		}
+		form.Set(strings.TrimPrefix(name, "geetest_"), f[2])
+	}
+	if got := form.Get("challenge"); len(got) != 34 || got[:32] != c {
+		t.Errorf("geetest_challenge = %q, want %q plus two digits", got, c)
+	}
+	if _, _, body := call(t, http.MethodPost, srv.URL+geetesttest.ValidatePath, form); body == `{"seccode":"false"}` {
+		t.Errorf("validate.php rejected the values bindForm put in the form: %v", form)
+	}
+	if want := `gt.js emulator: bindForm: no element matches "#nope"`; got.Bad != want {
+		t.Errorf("bindForm(\"#nope\") threw %q, want %q", got.Bad, want)
+	}
+}
+
+// loaderHarness runs each case of a loader test in turn and prints, per
+// case, what reached the page: the argument of the config's onError, the
+// message of an error thrown at once (sync) or later (async, uncaught), and
+// whether callback ran. settle waits for the script's timers to run: node
+// runs timers of equal delay in the order they were set, so five hops of
+// setTimeout(0) outlast the script's chains of at most three, however slow
+// the machine.
+const loaderHarness = `
+const results = {};
+let current = null;
+process.on("uncaughtException", (e) => {
+  if (!current) { console.log("uncaught outside a case:", e.message); process.exit(1); }
+  current.async = e.message;
+});
+function settle(n) { return new Promise((r) => (n ? setTimeout(() => settle(n - 1).then(r), 0) : r())); }
+async function run(name, f) {
+  current = { called: false };
+  try { f(current); } catch (e) { current.sync = (e instanceof TypeError ? "TypeError: " : "Error: ") + e.message; }
+  await settle(5);
+  results[name] = current;
+  current = null;
+}
+`
+
+// loaderOutcome is what one loader case let the page see.
+type loaderOutcome struct {
+	OnError any    `json:"onError"` // the argument onError got
+	Sync    string `json:"sync"`    // an error thrown by the init call
+	Async   string `json:"async"`   // an error thrown later, uncaught
+	Called  bool   `json:"called"`  // callback ran
+}
+
+// TestGH19LoaderErrors gives the loaders configurations the real ones
+// refuse (issue #19 item 2): gt.js a gt that is not a string (its
+// gtTypeError, reported to onError as a string), gt4.js no captchaId or an
+// illegal one (the load API's error, reported to onError as {code, msg,
+// desc}, later). Without onError the error is thrown; callback never runs.
+// A callback that is not a function is a TypeError at once.
+func TestGH19LoaderErrors(t *testing.T) {
+	t.Parallel()
+	srv := geetesttest.NewServer(t, geetesttest.Config{})
+	const gt, id = geetesttest.DefaultV3CaptchaID, geetesttest.DefaultV4CaptchaID
+	v4Err := func(code, msg string) map[string]any {
+		return map[string]any{"code": code, "msg": msg, "desc": map[string]any{"type": "defined error"}}
+	}
+	tests := []struct {
+		name string
+		v4   bool
+		cfg  string // the init call's first argument, in JS; onError is added when onError is set
+		cb   string // the init call's second argument; "" is a callback that records the call
+		// onError adds onError: (e) => r.onError = e to cfg.
+		onError bool
+		want    loaderOutcome
+	}{
+		{name: "gt.js valid", cfg: fmt.Sprintf(`{gt: %q, challenge: "c", offline: true}`, gt), onError: true,
+			want: loaderOutcome{Called: true}},
+		{name: "gt.js gt missing to onError", cfg: `{challenge: "c", offline: true}`, onError: true,
+			want: loaderOutcome{OnError: "gt.js emulator: gt must be the captcha ID string, got undefined"}},
+		{name: "gt.js gt a number to onError", cfg: `{gt: 42, challenge: "c", offline: true}`, onError: true,
+			want: loaderOutcome{OnError: "gt.js emulator: gt must be the captcha ID string, got number"}},
+		{name: "gt.js gt empty thrown", cfg: `{gt: "", challenge: "c", offline: true}`,
+			want: loaderOutcome{Sync: "Error: gt.js emulator: gt must be the captcha ID string, got an empty string"}},
+		{name: "gt.js no config thrown", cfg: `undefined`,
+			want: loaderOutcome{Sync: "Error: gt.js emulator: gt must be the captcha ID string, got undefined"}},
+		{name: "gt.js callback not a function", cfg: fmt.Sprintf(`{gt: %q, challenge: "c", offline: true}`, gt), cb: `"handler"`, onError: true,
+			want: loaderOutcome{Sync: "TypeError: gt.js emulator: the second argument must be the callback function, got string"}},
+		{name: "gt4.js valid", v4: true, cfg: fmt.Sprintf(`{captchaId: %q}`, id), onError: true,
+			want: loaderOutcome{Called: true}},
+		{name: "gt4.js captchaId missing to onError", v4: true, cfg: `{product: "bind"}`, onError: true,
+			want: loaderOutcome{OnError: v4Err("-50101", "gt4.js emulator: captchaId is missing")}},
+		{name: "gt4.js captchaId empty to onError", v4: true, cfg: `{captchaId: ""}`, onError: true,
+			want: loaderOutcome{OnError: v4Err("-50101", "gt4.js emulator: captchaId is missing")}},
+		{name: "gt4.js captchaId illegal to onError", v4: true, cfg: `{captchaId: "not-an-id"}`, onError: true,
+			want: loaderOutcome{OnError: v4Err("-50102", "gt4.js emulator: captchaId must be 32 hex digits")}},
+		{name: "gt4.js captchaId a number to onError", v4: true, cfg: `{captchaId: 12345678901234567890123456789012}`, onError: true,
+			want: loaderOutcome{OnError: v4Err("-50102", "gt4.js emulator: captchaId must be 32 hex digits")}},
+		{name: "gt4.js captchaId missing thrown later", v4: true, cfg: `{}`,
+			want: loaderOutcome{Async: "gt4.js emulator: captchaId is missing"}},
+		{name: "gt4.js callback missing", v4: true, cfg: fmt.Sprintf(`{captchaId: %q}`, id), cb: `undefined`,
+			want: loaderOutcome{Sync: "TypeError: gt4.js emulator: the second argument must be the callback function, got undefined"}},
+	}
+	for _, v4 := range []bool{false, true} {
+		path, init := geetesttest.ScriptPath, "initGeetest"
+		if v4 {
+			path, init = geetesttest.Script4Path, "initGeetest4"
+		}
+		var driver strings.Builder
+		driver.WriteString(loaderHarness + "(async () => {\n")
+		for _, tt := range tests {
+			if tt.v4 != v4 {
+				continue
+			}
+			cfg, cb := tt.cfg, tt.cb
+			if tt.onError {
+				cfg = "Object.assign(" + cfg + ", { onError: (e) => { r.onError = e; } })"
+			}
+			if cb == "" {
+				cb = "() => { r.called = true; }"
+			}
+			fmt.Fprintf(&driver, "await run(%q, (r) => %s(%s, %s));\n", tt.name, init, cfg, cb)
+		}
+		driver.WriteString("console.log(JSON.stringify(results));\n})();\n")
+		out := runScript(t, srv, path, driver.String())
+		var got map[string]loaderOutcome
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%s: script printed %q: %v", init, out, err)
+		}
+		for _, tt := range tests {
+			if tt.v4 != v4 {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				g, ok := got[tt.name]
+				if !ok {
+					t.Fatalf("no result for the case in %s", out)
+				}
+				if fmt.Sprint(g) != fmt.Sprint(tt.want) {
+					t.Errorf("%s: got %+v, want %+v", init, g, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// TestGH19Gt4ShowBox drives gt4.js as a page written from GeeTest's v4 API
+// would (issue #19 item 2): onReady, then onNextReady, in that order; on
+// onNextReady the page calls showBox, which opens the challenge (onBoxShow)
+// where the page put the widget, or over the page when it put it nowhere;
+// solving gives values /validate passes.
+func TestGH19Gt4ShowBox(t *testing.T) {
+	t.Parallel()
+	srv := geetesttest.NewServer(t, geetesttest.Config{})
+	tests := []struct {
+		name            string
+		product, target string // target is appendTo's argument; "" calls none
+		wantAt          string
+		wantFixed       bool
+	}{
+		{name: "bind over the page", product: "bind", wantAt: "body", wantFixed: true},
+		{name: "bind in its box", product: "bind", target: `"#captcha-box"`, wantAt: "captcha-box"},
+		{name: "popup in its box", product: "popup", target: `"#captcha"`, wantAt: "captcha"},
+		{name: "float over the page", product: "float", wantAt: "body", wantFixed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			appendTo := ""
+			if tt.target != "" {
+				appendTo = "obj.appendTo(" + tt.target + ");"
+			}
+			driver := fmt.Sprintf(`
+const out = { events: [] };
+initGeetest4({captchaId: %q, product: %q}, function (obj) {
+  %s
+  obj.onReady(function () { out.events.push("ready"); })
+    .onNextReady(function () {
+      out.events.push("nextReady");
+      if (obj.showBox() !== obj) throw new Error("showBox does not return the captcha object");
+      out.at = where("geetest4-emulator-solve");
+      const b = byID(body, "geetest4-emulator-solve");
+      out.fixed = !!b && String(b.parentNode.style.cssText || "").includes("position:fixed");
+      b.click();
+    })
+    .onBoxShow(function () { out.events.push("boxShow"); })
+    .onFail(function () { out.events.push("fail"); })
+    .onSuccess(function () { out.events.push("success"); out.values = obj.getValidate(); console.log(JSON.stringify(out)); })
+    .onError(function (e) { console.log("error", e.msg); process.exit(1); });
+});
+`, geetesttest.DefaultV4CaptchaID, tt.product, appendTo)
+			out := runScript(t, srv, geetesttest.Script4Path, driver)
+			var got struct {
+				Events []string             `json:"events"`
+				At     string               `json:"at"`
+				Fixed  bool                 `json:"fixed"`
+				Values geetesttest.V4Ticket `json:"values"`
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("script printed %q: %v", out, err)
+			}
+			if want := "[ready nextReady boxShow success]"; fmt.Sprint(got.Events) != want {
+				t.Errorf("events = %v, want %s", got.Events, want)
+			}
+			if got.At != tt.wantAt || got.Fixed != tt.wantFixed {
+				t.Errorf("after showBox the solve button is in %q (fixed %t), want %q (fixed %t)", got.At, got.Fixed, tt.wantAt, tt.wantFixed)
+			}
+			tk := got.Values
+			form := url.Values{"lot_number": {tk.LotNumber}, "captcha_output": {tk.CaptchaOutput}, "pass_token": {tk.PassToken},
+				"gen_time": {tk.GenTime}, "sign_token": {signToken(geetesttest.DefaultV4CaptchaKey, tk.LotNumber)}}
+			if _, _, body := call(t, http.MethodPost, srv.URL+geetesttest.V4Path+"?captcha_id="+geetesttest.DefaultV4CaptchaID, form); !strings.Contains(body, `"result":"success"`) {
+				t.Errorf("validate of the script's values = %s, want success", body)
+			}
+		})
+	}
+}

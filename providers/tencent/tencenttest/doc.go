@@ -30,5 +30,9 @@
 //		"ticket": tk.Ticket, "randstr": tk.Randstr}, ClientIP: "127.0.0.1"})
 //
 // A page loads the stand-in script from srv.URL + "/TCaptcha.js" instead of
-// https://turing.captcha.qcloud.com/TCaptcha.js; nothing else changes.
+// https://turing.captcha.qcloud.com/TCaptcha.js, or instead of the
+// international https://ca.turing.captcha.qcloud.com/TJNCaptcha-global.js:
+// the stand-in takes both constructors, new TencentCaptcha(appid, callback,
+// options) and new TencentCaptcha(element, appid, callback, options).
+// Nothing else changes.
 package tencenttest

@@ -10,7 +10,13 @@ import (
 
 var errBadAppID = errors.New("appid must be a positive integer")
 
-// script is the stand-in TCaptcha.js.
+// script is the stand-in client script: TCaptcha.js's API, with both
+// constructor forms Tencent documents, new TencentCaptcha(appid, callback,
+// options) and the international TJNCaptcha-global.js's
+// new TencentCaptcha(element, appid, callback, options), which puts the
+// challenge in element; show, destroy and getTicket; and the callback's
+// ret, ticket, randstr, CaptchaAppId, bizState, errorCode and errorMessage.
+// Wrong constructor arguments throw a TypeError that names them.
 //
 //go:embed tcaptcha.js
 var script []byte
