@@ -1,8 +1,8 @@
 package captcha
 
 import (
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"sync"
@@ -59,7 +59,8 @@ func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(defaultMemoryLedgerSi
 // since a forgotten claim would let its ticket be replayed.
 //
 // Keys are held as 128-bit hashes under a random per-process seed, so an
-// entry takes 32 bytes and the garbage collector never scans the ledger. Two
+// entry holds 32 bytes of key and expiry (the map's own overhead comes on
+// top) and the garbage collector never scans the ledger. Two
 // keys could only collide by making a fresh ticket look used (fail closed),
 // with a probability of about n/2^128.
 //
