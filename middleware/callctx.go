@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// callCtx is the context of one provider call: the request's values, none of
-// its cancellation (a client that hangs up must not turn a verdict into
-// "unavailable"), and the Verifier's deadline.
+// callCtx is the context of one provider or ledger call: the request's
+// values, none of its cancellation (a client that hangs up must not turn a
+// verdict into "unavailable", nor leave a ticket unclaimed), and the
+// Verifier's deadline for that call.
 //
 // It is context.WithTimeout(context.WithoutCancel(parent), d) in one
 // allocation: the Done channel and the timer behind it are made only when

@@ -302,7 +302,8 @@ func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.Canc
 	if v.memory != nil {
 		return r.Context(), func() {}
 	}
-	return context.WithTimeout(context.WithoutCancel(r.Context()), v.cfg.ledgerWait)
+	c := newCallCtx(r.Context(), v.cfg.ledgerWait) // detached and bounded, in one allocation
+	return c, c.cancel
 }
 
 // claimKey is t's ledger key: the claim prefix and the hex SHA-256 of the

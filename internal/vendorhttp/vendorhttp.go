@@ -106,54 +106,43 @@ func Bound(ctx context.Context, d time.Duration) (context.Context, context.Cance
 }
 
 // Exchange is the one shape of a vendor call: it bounds ctx (see [Bound]),
-// builds the request with build (an error there is a misconfiguration), sends
-// it with [Do], and hands the reply's status and body to read, which turns
-// them into the provider's answer, classifying errors with [Wrap] and
-// [ClassifyStatus]. The body is only valid during read.
+// builds the request with build (an error there is a misconfiguration),
+// sends it, and hands the reply's status and body to read, which turns them
+// into the provider's answer, classifying errors with [Wrap] and
+// [ClassifyStatus]. The body is read under MaxBody (a larger one is an
+// error, never truncated), is always closed, and is only valid during read.
+// A transport or read error comes back classified by [ClassifyTransport].
+//
+// The context build gets carries an httptrace.ClientTrace (build must make
+// the request with it): a request whose deadline passed before it was
+// written and before a connection to the vendor was even attempted (it
+// queued for a pooled connection, a DNS answer, or CPU on a starved host) is
+// marked captcha.ErrNotSent, so it does not count against the vendor's
+// health. Tracing the context before the request is built costs no copy of
+// the request.
 func Exchange[T any](ctx context.Context, c *http.Client, provider string, timeout time.Duration,
 	build func(context.Context) (*http.Request, error), read func(status int, body []byte) (T, error)) (T, error) {
 	var zero T
 	ctx, cancel := Bound(ctx, timeout)
 	defer cancel()
-	req, err := build(ctx)
+	w := new(wire)
+	req, err := build(httptrace.WithClientTrace(ctx, w.trace()))
 	if err != nil {
 		return zero, Wrap(provider, captcha.ErrMisconfigured, "request", err)
 	}
-	status, buf, err := Do(c, provider, req)
-	if err != nil {
-		return zero, err
-	}
-	defer PutBuffer(buf)
-	return read(status, buf.Bytes())
-}
-
-// Do sends req with c and reads the reply into a pooled buffer under MaxBody,
-// always closing the body. It returns the status and the buffer, which the
-// caller gives back with PutBuffer. A transport or read error (a reply over the
-// cap included) comes back classified by [ClassifyTransport], with no buffer.
-//
-// Do watches the call with an httptrace.ClientTrace: a request whose deadline
-// passed before it was written and before a connection to the vendor was even
-// attempted (it queued for a pooled connection, a DNS answer, or CPU on a
-// starved host) is marked captcha.ErrNotSent, so it does not count against
-// the vendor's health.
-func Do(c *http.Client, provider string, req *http.Request) (status int, body *bytes.Buffer, err error) {
-	var w wire
-	ctx := req.Context()
-	req = req.WithContext(httptrace.WithClientTrace(ctx, w.trace()))
 	resp, err := c.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && !w.reached() {
-			return 0, nil, Wrap(provider, captcha.ErrUnavailable, "not-sent", fmt.Errorf("%w: %w", captcha.ErrNotSent, ctx.Err()))
+			return zero, Wrap(provider, captcha.ErrUnavailable, "not-sent", fmt.Errorf("%w: %w", captcha.ErrNotSent, ctx.Err()))
 		}
-		return 0, nil, ClassifyTransport(provider, err)
+		return zero, ClassifyTransport(provider, err)
 	}
 	buf := Buffer()
+	defer PutBuffer(buf)
 	if err := ReadBody(resp, buf); err != nil {
-		PutBuffer(buf)
-		return 0, nil, ClassifyTransport(provider, err)
+		return zero, ClassifyTransport(provider, err)
 	}
-	return resp.StatusCode, buf, nil
+	return read(resp.StatusCode, buf.Bytes())
 }
 
 // wire records how far a request got towards the vendor.

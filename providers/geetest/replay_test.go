@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/captchakit/captcha/internal/logtest"
 	captcha "github.com/captchakit/captcha/middleware"
 	"github.com/captchakit/captcha/providers/geetest"
 )
@@ -446,5 +447,45 @@ func TestRequestBodiesRewind(t *testing.T) {
 	defer rc.mu.Unlock()
 	if len(rc.rewinds) != 2 || !rc.rewinds[0] || !rc.rewinds[1] {
 		t.Errorf("rewindable bodies = %v, want [true true]", rc.rewinds)
+	}
+}
+
+// TestRegisterHandlerLogsWhyItFellBackOrRefused: register's outcome is never
+// silently dropped. A fallback logs its cause (once a minute) through
+// V3Config.Logger; a throttled or refused register logs, as a Verifier does,
+// through the logger of the Verifier built on the provider. No line carries
+// the private key.
+func TestRegisterHandlerLogsWhyItFellBackOrRefused(t *testing.T) {
+	t.Parallel()
+	const key = "e4e298788aa8c768397639deb9b249a9"
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   string
+	}{
+		{"fallback on 500", 500, `oops`, "geetest: register fell back to failback mode"},
+		{"throttled 429", 429, `{}`, "captcha: provider throttled; failing closed"},
+		{"captcha id refused", 200, `{"challenge":""}`, "captcha: provider refused our configuration; failing closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf logtest.Buffer
+			logger := slog.New(slog.NewTextHandler(&buf, nil))
+			_, base := newReplay(t, tt.status, tt.body)
+			p := newV3(t, geetest.V3Config{StatusStore: newStatusStore(t, cookieHashKey), Endpoint: base, Logger: logger})
+			if _, err := captcha.New(p, captcha.WithLogger(logger)); err != nil {
+				t.Fatal(err)
+			}
+			geetest.RegisterHandler(p).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/register", nil))
+			log := buf.String()
+			if !strings.Contains(log, tt.want) {
+				t.Errorf("log = %q, want a line %q", log, tt.want)
+			}
+			if strings.Contains(log, key) {
+				t.Errorf("log %q contains the private key", log)
+			}
+		})
 	}
 }

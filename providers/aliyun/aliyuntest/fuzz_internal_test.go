@@ -1,7 +1,6 @@
 package aliyuntest
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -14,31 +13,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// readFuzzRequest builds the request a server would read from method,
-// target, header lines and body: the bytes go through http.ReadRequest, as
-// net/http parses them. ok is false for what net/http would refuse.
-func readFuzzRequest(method, target, header string, body []byte) (*http.Request, bool) {
-	var raw bytes.Buffer
-	raw.WriteString(method + " " + target + " HTTP/1.1\r\n")
-	for _, l := range strings.Split(header, "\n") {
-		if l = strings.TrimRight(l, "\r"); l != "" {
-			raw.WriteString(l + "\r\n")
-		}
-	}
-	raw.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
-	raw.Write(body)
-	r, err := http.ReadRequest(bufio.NewReader(&raw))
-	if err != nil {
-		return nil, false
-	}
-	return r, true
-}
+	"github.com/captchakit/captcha/internal/emulator"
+)
 
 // rfc3986 percent-encodes s as docs/wire.md#alibaba-rpc-signing says: the
 // unreserved characters A-Z a-z 0-9 - _ . ~ literal, every other byte %XX.
@@ -246,7 +226,7 @@ func FuzzEmulatorRequest(f *testing.F) {
 		e := New(Config{})
 		backTo(e, "2023-10-26T10:25:00Z")
 		serve := func() (*http.Request, *httptest.ResponseRecorder) {
-			r, ok := readFuzzRequest(method, target, header, body)
+			r, ok := emulator.FuzzRequest(method, target, "", header, body, nil)
 			if !ok {
 				return nil, nil
 			}

@@ -1,8 +1,6 @@
 package geetesttest_test
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,40 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/captchakit/captcha/internal/emulator"
+
 	"github.com/captchakit/captcha/providers/geetest/geetesttest"
 )
-
-// readFuzzRequest builds the request a server would read from method,
-// target, header lines and body, with "{name}" placeholders replaced by
-// values: the bytes go through http.ReadRequest, as net/http parses them.
-// ok is false for what net/http would refuse.
-func readFuzzRequest(method, target, header string, body []byte, values map[string]string) (*http.Request, bool) {
-	pairs := make([]string, 0, 2*len(values))
-	for k, v := range values {
-		pairs = append(pairs, "{"+k+"}", v)
-	}
-	rep := strings.NewReplacer(pairs...)
-	target, header = rep.Replace(target), rep.Replace(header)
-	body = []byte(rep.Replace(string(body)))
-	var raw bytes.Buffer
-	raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: emulator.test\r\n")
-	for _, l := range strings.Split(header, "\n") {
-		if l = strings.TrimRight(l, "\r"); l != "" {
-			raw.WriteString(l + "\r\n")
-		}
-	}
-	raw.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
-	raw.Write(body)
-	r, err := http.ReadRequest(bufio.NewReader(&raw))
-	if err != nil {
-		return nil, false
-	}
-	return r, true
-}
 
 // hashChallengeRef hashes a register.php origin challenge per digestmod, as
 // the customer's server does (docs/wire.md#geetest-v3-digestmod); unknown
@@ -119,7 +90,7 @@ func FuzzEmulatorRequest(f *testing.F) {
 			"sign": signToken(key4, v4.LotNumber),
 		}
 		serve := func() (*http.Request, *httptest.ResponseRecorder, bool) {
-			r, ok := readFuzzRequest(method, target, header, body, values)
+			r, ok := emulator.FuzzRequest(method, target, "emulator.test", header, body, values)
 			if !ok {
 				return nil, nil, false
 			}

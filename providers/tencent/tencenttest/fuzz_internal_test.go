@@ -1,7 +1,6 @@
 package tencenttest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/captchakit/captcha/internal/emulator"
 
 	"github.com/captchakit/captcha/providers/tencent"
 )
@@ -78,34 +79,6 @@ func FuzzAPIBody(f *testing.F) {
 	})
 }
 
-// readFuzzRequest builds the request a server would read from method,
-// target, header lines and body, with "{name}" placeholders replaced by
-// values: the bytes go through http.ReadRequest, as net/http parses them.
-// ok is false for what net/http would refuse.
-func readFuzzRequest(method, target, header string, body []byte, values map[string]string) (*http.Request, bool) {
-	pairs := make([]string, 0, 2*len(values))
-	for k, v := range values {
-		pairs = append(pairs, "{"+k+"}", v)
-	}
-	rep := strings.NewReplacer(pairs...)
-	target, header = rep.Replace(target), rep.Replace(header)
-	body = []byte(rep.Replace(string(body)))
-	var raw bytes.Buffer
-	raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: emulator.test\r\n")
-	for _, l := range strings.Split(header, "\n") {
-		if l = strings.TrimRight(l, "\r"); l != "" {
-			raw.WriteString(l + "\r\n")
-		}
-	}
-	raw.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
-	raw.Write(body)
-	r, err := http.ReadRequest(bufio.NewReader(&raw))
-	if err != nil {
-		return nil, false
-	}
-	return r, true
-}
-
 // FuzzEmulatorRequest sends requests built from fuzzed method, target,
 // headers and body to every endpoint of the emulator, with placeholders for
 // one minted ticket, the current timestamp and an Authorization computed by
@@ -151,7 +124,7 @@ func FuzzEmulatorRequest(f *testing.F) {
 		}
 		values["auth"] = signer.Authorization(ts, "application/json", pre)
 		serve := func() (*http.Request, *httptest.ResponseRecorder) {
-			r, ok := readFuzzRequest(method, target, header, body, values)
+			r, ok := emulator.FuzzRequest(method, target, "emulator.test", header, body, values)
 			if !ok {
 				return nil, nil
 			}
@@ -160,7 +133,7 @@ func FuzzEmulatorRequest(f *testing.F) {
 			return r, w
 		}
 		// The body as the emulator read it, for the checks below.
-		r, _ := readFuzzRequest(method, target, header, body, values)
+		r, _ := emulator.FuzzRequest(method, target, "emulator.test", header, body, values)
 		if r == nil {
 			return
 		}
