@@ -49,7 +49,7 @@ var states sync.Map
 // breaker settings. A provider whose value is not comparable (a struct type
 // holding a slice, say) cannot be a map key; it gets a state of its own.
 func stateOf(p Provider) *state {
-	if !comparable(p) {
+	if !isComparable(p) {
 		return newState(p.Name())
 	}
 	if s, ok := states.Load(p); ok {
@@ -59,7 +59,9 @@ func stateOf(p Provider) *state {
 	return s.(*state)
 }
 
-func comparable(p Provider) bool {
+// isComparable reports whether p's dynamic value can be a map key: false for
+// a struct holding a slice, a map or a func, which would make sync.Map panic.
+func isComparable(p Provider) bool {
 	v := reflect.ValueOf(p)
 	return v.IsValid() && v.Comparable()
 }
