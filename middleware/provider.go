@@ -121,6 +121,30 @@ type Result struct {
 	Risk int
 	// RequestID is the vendor's request ID, for support tickets.
 	RequestID string
+	// Score is the vendor's estimate that the client is human, normalised to
+	// [0, 1] so that higher always means more human, when HasScore is set
+	// (reCAPTCHA v3, hCaptcha Enterprise, Tencent's Score). RawScore is the
+	// value as the vendor sent it, on the vendor's own scale and direction.
+	Score    float64
+	RawScore float64
+	HasScore bool
+	// Action is the action name the vendor bound to the token (reCAPTCHA v3,
+	// Turnstile), and Hostname the site the token was solved on, where the
+	// vendor reports them; the provider has already checked both against its
+	// Config.
+	Action   string
+	Hostname string
+	// Failover reports that the ticket was verified by a provider later in the
+	// failover chain (see [WithFailover]) because every provider before it was
+	// unavailable. Unlike Degraded, a failover pass was verified.
+	Failover bool
+	// Skipped reports that verification was skipped by [UnsafeSkipVerify]
+	// for this request: nobody verified anything.
+	Skipped bool
+	// Extra holds the provider's own reply fields beyond the ones above,
+	// as a pointer to a type of the provider's package (for example
+	// *tencent.Extra), or nil.
+	Extra any
 	// At is when the verification completed.
 	At time.Time
 
