@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unsafe"
 )
 
 // bodyKind is the kind of request body a ticket can be read from. This file
@@ -38,7 +39,7 @@ func hasSuffixFold(s, suffix string) bool {
 	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
-func fromBody(r *http.Request, fields []string, maxBytes int64, out map[string]string) error {
+func fromBody(r *http.Request, fields []string, maxBytes int64, out map[string]string, rb *replayBody) error {
 	ct := r.Header.Get("Content-Type")
 	kind := kindOf(ct)
 	if kind == bodyNone {
@@ -50,7 +51,7 @@ func fromBody(r *http.Request, fields []string, maxBytes int64, out map[string]s
 	if kind == bodyMultipart && r.MultipartForm != nil {
 		return fromValues(r.MultipartForm.Value, fields, out)
 	}
-	body, err := readBody(r, maxBytes)
+	body, err := readBody(r, maxBytes, rb)
 	if err != nil || len(body) == 0 {
 		return err
 	}
@@ -77,10 +78,14 @@ func fromValues(vs map[string][]string, fields []string, out map[string]string) 
 	return nil
 }
 
-// readBody reads r.Body under max bytes and replaces it with a reader over
-// the same bytes. A body over max is ErrBodyTooLarge; the client's body is
-// then left unread and nothing is put back.
-func readBody(r *http.Request, max int64) ([]byte, error) {
+// readBody reads r.Body under max bytes and replaces it with rb (a new one
+// when nil), reading the same bytes. A body over max is ErrBodyTooLarge; the
+// client's body is then left unread and nothing is put back.
+//
+// The bytes are never written after they are read: the scanners hand out
+// ticket values that share their memory (see unsafeString), and rb only
+// reads them.
+func readBody(r *http.Request, max int64, rb *replayBody) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
@@ -118,7 +123,9 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 			return nil, errors.Join(ErrBadRequest, err)
 		}
 	}
-	rb := new(replayBody) // the reader lives in it: one allocation, not two
+	if rb == nil {
+		rb = new(replayBody) // the reader lives in it: one allocation, not two
+	}
 	rb.Reset(body)
 	r.Body = rb
 	return body, nil
@@ -128,3 +135,9 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 type replayBody struct{ bytes.Reader }
 
 func (*replayBody) Close() error { return nil }
+
+// unsafeString returns b's bytes as a string without copying them. Only for
+// bytes that nobody writes again: a request body read by readBody, a buffer
+// the caller just filled and drops. A ticket value taken from a body then
+// costs no allocation of its own.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -2,6 +2,7 @@ package captcha
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -19,6 +20,7 @@ import (
 type callCtx struct {
 	parent   context.Context // for Value only
 	deadline time.Time
+	attrs    []slog.Attr // log attributes, the parent's included (see Verifier.VerifyWith); nil for none of its own
 
 	mu    sync.Mutex
 	done  chan struct{}
@@ -31,11 +33,24 @@ func newCallCtx(parent context.Context, d time.Duration) *callCtx {
 	return &callCtx{parent: parent, deadline: time.Now().Add(d)}
 }
 
+// start readies a zero callCtx held inside a larger value (see
+// verification) to end d from now.
+func (c *callCtx) start(parent context.Context, d time.Duration) {
+	c.parent, c.deadline = parent, time.Now().Add(d)
+}
+
 // Deadline implements context.Context.
 func (c *callCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
 // Value implements context.Context.
-func (c *callCtx) Value(key any) any { return c.parent.Value(key) }
+func (c *callCtx) Value(key any) any {
+	if c.attrs != nil && key == (logAttrsKey{}) {
+		return c
+	}
+	return c.parent.Value(key)
+}
+
+func (c *callCtx) logAttrs() []slog.Attr { return c.attrs }
 
 // Done implements context.Context.
 func (c *callCtx) Done() <-chan struct{} {

@@ -10,7 +10,15 @@ type contextKey struct{}
 
 // NewContext returns a copy of ctx that carries r. The middleware stores the
 // Result of a passing verification this way; adapters and tests may too.
+//
+// The first time a Result that a Verifier returned is stored, the Result
+// itself becomes the context, at no allocation; so store it from the
+// goroutine that got it, not from several at once.
 func NewContext(ctx context.Context, r *Result) context.Context {
+	if r != nil && r.by != nil && r.parent == nil {
+		r.parent = ctx
+		return (*resultContext)(r)
+	}
 	return context.WithValue(ctx, contextKey{}, r)
 }
 
@@ -38,17 +46,6 @@ func (c *resultContext) Value(key any) any {
 	return c.parent.Value(key)
 }
 
-// withResult returns ctx carrying res: res itself, as a context, when it is
-// a Result fresh from a Verifier that no context holds yet; otherwise a
-// context from NewContext.
-func withResult(ctx context.Context, res *Result) context.Context {
-	if res.by != nil && res.parent == nil {
-		res.parent = ctx
-		return (*resultContext)(res)
-	}
-	return NewContext(ctx, res)
-}
-
 type logAttrsKey struct{}
 
 // ContextWithLogAttrs returns a copy of ctx whose requests the Verifier logs
@@ -56,13 +53,42 @@ type logAttrsKey struct{}
 // name the route; attrs that implement slog.LogValuer are resolved when the
 // line is written, after routing.
 func ContextWithLogAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
-	prev, _ := ctx.Value(logAttrsKey{}).([]slog.Attr)
-	all := make([]slog.Attr, 0, len(prev)+len(attrs))
-	all = append(append(all, prev...), attrs...)
-	return context.WithValue(ctx, logAttrsKey{}, all)
+	c := &attrsContext{Context: ctx}
+	prev := logAttrs(ctx)
+	if n := len(prev) + len(attrs); n <= len(c.inline) {
+		c.attrs = c.inline[:0:n]
+	} else {
+		c.attrs = make([]slog.Attr, 0, n)
+	}
+	c.attrs = append(append(c.attrs, prev...), attrs...)
+	return c
 }
 
+// attrsContext carries the log attributes of ContextWithLogAttrs: the common
+// case of one or two attributes fits inline, in the context's own
+// allocation.
+type attrsContext struct {
+	context.Context
+	attrs  []slog.Attr
+	inline [2]slog.Attr
+}
+
+func (c *attrsContext) logAttrs() []slog.Attr { return c.attrs }
+
+func (c *attrsContext) Value(key any) any {
+	if key == (logAttrsKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// attrsCarrier is what a context answers for logAttrsKey: an attrsContext,
+// or the callCtx of a verification given attributes of its own.
+type attrsCarrier interface{ logAttrs() []slog.Attr }
+
 func logAttrs(ctx context.Context) []slog.Attr {
-	a, _ := ctx.Value(logAttrsKey{}).([]slog.Attr)
-	return a
+	if c, ok := ctx.Value(logAttrsKey{}).(attrsCarrier); ok {
+		return c.logAttrs()
+	}
+	return nil
 }

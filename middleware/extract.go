@@ -48,7 +48,7 @@ func DefaultExtractor(maxBody int64) Extractor {
 		maxBody = DefaultMaxBodyBytes
 	}
 	return func(r *http.Request, fields []string) (map[string]string, error) {
-		return newDefaultExtractor(fields, maxBody).extract(r)
+		return newDefaultExtractor(fields, maxBody).extract(r, nil)
 	}
 }
 
@@ -99,7 +99,7 @@ func TicketFromBody(maxBytes int64) Extractor {
 	}
 	return func(r *http.Request, fields []string) (map[string]string, error) {
 		out := make(map[string]string, len(fields))
-		return out, fromBody(r, fields, maxBytes, out)
+		return out, fromBody(r, fields, maxBytes, out, nil)
 	}
 }
 
@@ -146,9 +146,11 @@ func newDefaultExtractor(fields []string, maxBody int64) *defaultExtractor {
 	return d
 }
 
-func (d *defaultExtractor) extract(r *http.Request) (map[string]string, error) {
+// extract reads the fields from r, putting the body back through rb (a new
+// one when nil).
+func (d *defaultExtractor) extract(r *http.Request, rb *replayBody) (map[string]string, error) {
 	out := make(map[string]string, len(d.fields))
-	if err := fromBody(r, d.fields, d.maxBody, out); err != nil {
+	if err := fromBody(r, d.fields, d.maxBody, out, rb); err != nil {
 		return nil, err
 	}
 	if complete(out, d.fields) {

@@ -1,10 +1,10 @@
 package captcha
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 )
 
@@ -113,49 +113,49 @@ func (p FailbackPolicy) validate() error {
 
 // failback applies the policy to t while the provider's breaker is open
 // (cause). The ticket was claimed already, so a replay never gets here.
-func (v *Verifier) failback(r *http.Request, t Ticket, cause error) (*Result, error) {
+func (v *Verifier) failback(vr *verification, t Ticket, cause error) (*Result, error) {
 	pol := v.cfg.policy
 	if pol.mode == modeClosed {
 		return nil, cause
 	}
 	if fc, ok := v.p.(FailbackChecker); ok {
-		if err := fc.CheckFailback(r.Context(), t); err != nil {
+		if err := fc.CheckFailback(&vr.call, t); err != nil {
 			return nil, v.fail(codeOf(err), classOr(err, ErrRejected))
 		}
 	}
 	if pol.mode == modeBounded {
 		b := pol.budget
 		client := hashedKey(v.budgetPf+"client:", sha256.Sum256([]byte(budgetKey(t.ClientIP))))
-		if err := v.spend(r, t, client, b.PerClient, b.PerClientWindow, "client budget spent"); err != nil {
+		if err := v.spend(vr, t, client, b.PerClient, b.PerClientWindow, "client budget spent"); err != nil {
 			return nil, err
 		}
-		if err := v.spend(r, t, v.budgetPf+"global", b.Global, b.GlobalWindow, "global budget spent"); err != nil {
+		if err := v.spend(vr, t, v.budgetPf+"global", b.Global, b.GlobalWindow, "global budget spent"); err != nil {
 			return nil, err
 		}
 	}
-	v.log(r, slog.LevelWarn, "captcha: degraded pass",
+	v.log(&vr.call, slog.LevelWarn, "captcha: degraded pass",
 		slog.String("provider", v.name), slog.String("policy", pol.String()),
 		slog.String("client", clientTag(t.ClientIP)), slog.String("cause", codeOf(cause)))
-	return v.pass(Result{Code: "failback"}, true), nil
+	return v.pass(vr, Result{Code: "failback"}, true), nil
 }
 
 // spend counts one degraded pass against the budget at key, of limit per
 // window.
-func (v *Verifier) spend(r *http.Request, t Ticket, key string, limit int, window time.Duration, why string) error {
-	ctx, cancel := v.ledgerContext(r)
+func (v *Verifier) spend(vr *verification, t Ticket, key string, limit int, window time.Duration, why string) error {
+	ctx, cancel := v.ledgerContext(vr)
 	n, err := v.ledger.Incr(ctx, key, window)
 	cancel()
 	if err != nil {
-		return v.ledgerError(r, "budget", err)
+		return v.ledgerError(&vr.call, "budget", err)
 	}
 	if n > int64(limit) {
-		return v.denied(r, t, why)
+		return v.denied(&vr.call, t, why)
 	}
 	return nil
 }
 
-func (v *Verifier) denied(r *http.Request, t Ticket, why string) error {
-	v.log(r, slog.LevelWarn, "captcha: failback denied",
+func (v *Verifier) denied(ctx context.Context, t Ticket, why string) error {
+	v.log(ctx, slog.LevelWarn, "captcha: failback denied",
 		slog.String("provider", v.name), slog.String("client", clientTag(t.ClientIP)), slog.String("reason", why))
 	return v.fail("budget", ErrFailbackDenied)
 }

@@ -2,10 +2,12 @@ package captcha
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"hash/maphash"
+	"math"
+	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,18 +53,23 @@ func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(defaultMemoryLedgerSi
 // NewMemoryLedgerSize returns an in-process Ledger holding at most maxKeys
 // live keys (a non-positive maxKeys means NewMemoryLedger's 2^22).
 //
-// Entries expire at their ttl or window. Memory is bounded: when a new key
-// arrives and the ledger is full even after dropping expired entries, the
-// call fails with [ErrLedgerFull] and records nothing. The Verifier then fails
-// closed (503 for the request that needed the record); keys already recorded
-// keep working. A ledger is never made room in by forgetting live claims,
-// since a forgotten claim would let its ticket be replayed.
+// Entries expire at their ttl or window, to the millisecond. Memory is
+// bounded: when a new key arrives and maxKeys entries are held even after
+// dropping expired ones, the call fails with [ErrLedgerFull] and records
+// nothing. The Verifier then fails closed (503 for the request that needed
+// the record); keys already recorded keep working. A ledger is never made
+// room in by forgetting live claims, since a forgotten claim would let its
+// ticket be replayed. The bound is on the whole ledger, not per shard, so it
+// takes exactly maxKeys keys.
 //
-// Keys are held as 128-bit hashes under a random per-process seed, so an
-// entry holds 32 bytes of key and expiry (the map's own overhead comes on
-// top) and the garbage collector never scans the ledger. Two
-// keys could only collide by making a fresh ticket look used (fail closed),
-// with a probability of about n/2^128.
+// Keys are held as 128-bit hashes under a random per-process seed, in
+// 24-byte slots of open-addressing tables that grow with use and are kept at
+// most 7/8 full: 24 to 48 bytes per live key while a table fills, about 28
+// when the ledger is full (113 MiB at 2^22 keys), with no pointers for the
+// garbage collector to scan. Two keys could only collide by making a fresh
+// ticket look used (fail closed), with a probability of about n/2^128.
+// Counters saturate at about a million per window, and then read as over
+// any budget.
 //
 // The in-memory ledger is per process: run several instances behind a load
 // balancer with a shared ledger (package redisledger) instead.
@@ -70,10 +77,12 @@ func NewMemoryLedgerSize(maxKeys int) Ledger {
 	if maxKeys <= 0 {
 		maxKeys = defaultMemoryLedgerSize
 	}
-	l := &memoryLedger{seed0: maphash.MakeSeed(), seed1: maphash.MakeSeed(), now: time.Now}
-	per := (maxKeys + len(l.shards) - 1) / len(l.shards)
+	l := &memoryLedger{seed0: maphash.MakeSeed(), seed1: maphash.MakeSeed(), now: time.Now, max: int64(maxKeys)}
+	// A shard's table stops doubling at its share of maxKeys, with room for
+	// the unevenness of a random split, and grows in small steps beyond.
+	share := (maxKeys + len(l.shards) - 1) / len(l.shards)
 	for i := range l.shards {
-		l.shards[i] = shard{max: per, m: make(map[hkey]entry)}
+		l.shards[i].share = share + share/50 + 16
 	}
 	return l
 }
@@ -81,27 +90,53 @@ func NewMemoryLedgerSize(maxKeys int) Ledger {
 type memoryLedger struct {
 	seed0, seed1 maphash.Seed
 	now          func() time.Time
+	max          int64        // live keys at most, over all shards
+	held         atomic.Int64 // slots in use, over all shards (expired ones until swept)
 	shards       [32]shard
 }
 
-// hkey is a key's 128-bit hash: no pointers, so maps of it are not scanned.
+// hkey is a key's 128-bit hash: no pointers, so tables of it are not
+// scanned. The zero hkey marks an empty slot; no key hashes to it (see
+// mkkey).
 type hkey [2]uint64
+
+func mkkey(a, b uint64) hkey {
+	if a == 0 && b == 0 {
+		b = 1
+	}
+	return hkey{a, b}
+}
+
+// slot is one table entry: the key, and its expiry in Unix milliseconds
+// (44 bits, good until the year 2527) with the counter (20 bits) below it.
+type slot struct {
+	k hkey
+	v uint64
+}
+
+const (
+	countBits = 20
+	countMax  = 1<<countBits - 1
+)
+
+func pack(expMs int64, n uint64) uint64 { return uint64(expMs)<<countBits | n }
+func (s slot) exp() int64               { return int64(s.v >> countBits) }
+func (s slot) count() uint64            { return s.v & countMax }
 
 type shard struct {
 	mu      sync.Mutex
-	m       map[hkey]entry
-	max     int
-	nextExp int64 // earliest expiry among entries, 0 when unknown
-}
-
-type entry struct {
-	exp int64 // unix nanoseconds
-	n   int64
+	slots   []slot       // open addressing, linear probing; len 0 until first use
+	n       int          // slots in use
+	share   int          // the number of keys the table is sized for before it grows in small steps
+	nextExp atomic.Int64 // earliest expiry among the slots in use (ms), 0 when none
 }
 
 func (l *memoryLedger) lookup(key string) (*shard, hkey) {
-	h := hkey{maphash.String(l.seed0, key), maphash.String(l.seed1, key)}
-	return &l.shards[h[0]%uint64(len(l.shards))], h
+	return l.shardOf(mkkey(maphash.String(l.seed0, key), maphash.String(l.seed1, key)))
+}
+
+func (l *memoryLedger) shardOf(k hkey) (*shard, hkey) {
+	return &l.shards[k[1]%uint64(len(l.shards))], k
 }
 
 // Claim implements Ledger.
@@ -110,82 +145,238 @@ func (l *memoryLedger) Claim(_ context.Context, key string, ttl time.Duration) (
 	return l.claim(s, k, ttl)
 }
 
-// prefixHash returns the 128-bit hash the Verifier mixes into a claim's
-// digest for the in-memory fast path ([memoryLedger.claimDigest]): one per
-// key prefix, computed once.
-func (l *memoryLedger) prefixHash(prefix string) hkey {
-	return hkey{maphash.String(l.seed0, prefix), maphash.String(l.seed1, prefix)}
+// hashBytes is the 128-bit key of b under the ledger's seeds: the
+// Verifier's claim on the in-memory fast path hashes the prefix and the
+// ticket's bytes with it, once, instead of SHA-256 and then maphash.
+func (l *memoryLedger) hashBytes(b []byte) hkey {
+	return mkkey(maphash.Bytes(l.seed0, b), maphash.Bytes(l.seed1, b))
 }
 
-// claimDigest claims the key whose prefix hashes to pfx and whose rest is
-// the SHA-256 sum: the Verifier's claim without building a key string or
-// hashing it again. The sum is already uniform; mixing in the keyed prefix
-// hash keeps providers that share one ledger apart.
-func (l *memoryLedger) claimDigest(pfx hkey, sum *[32]byte, ttl time.Duration) (bool, error) {
-	k := hkey{pfx[0] ^ binary.LittleEndian.Uint64(sum[0:8]), pfx[1] ^ binary.LittleEndian.Uint64(sum[8:16])}
-	return l.claim(&l.shards[k[0]%uint64(len(l.shards))], k, ttl)
+// claimHashed claims the key that hashBytes returned.
+func (l *memoryLedger) claimHashed(k hkey, ttl time.Duration) (bool, error) {
+	s, k := l.shardOf(k)
+	return l.claim(s, k, ttl)
 }
 
 func (l *memoryLedger) claim(s *shard, k hkey, ttl time.Duration) (bool, error) {
-	now := l.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.m[k]; ok && e.exp > now {
-		return false, nil
-	}
-	if err := s.insert(k, entry{exp: now + int64(ttl), n: 1}, now); err != nil {
-		return false, err
-	}
-	return true, nil
+	first := false
+	err := l.upsert(s, k, ttl, func(sl *slot, fresh bool, exp int64) {
+		if fresh {
+			sl.v, first = pack(exp, 1), true
+		}
+	})
+	return first, err
 }
 
 // Incr implements Ledger.
 func (l *memoryLedger) Incr(_ context.Context, key string, window time.Duration) (int64, error) {
-	now := l.now().UnixNano()
 	s, k := l.lookup(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.m[k]; ok && e.exp > now {
-		e.n++
-		s.m[k] = e
-		return e.n, nil
-	}
-	if err := s.insert(k, entry{exp: now + int64(window), n: 1}, now); err != nil {
-		return 0, err
-	}
-	return 1, nil
+	var n int64
+	err := l.upsert(s, k, window, func(sl *slot, fresh bool, exp int64) {
+		if fresh {
+			sl.v, n = pack(exp, 1), 1
+			return
+		}
+		c := sl.count()
+		if c == countMax {
+			n = math.MaxInt64 // saturated: over any budget
+			return
+		}
+		sl.v++
+		n = int64(c + 1)
+	})
+	return n, err
 }
 
-// insert adds or replaces key. A new key in a full shard first sweeps expired
-// entries, but only when one can have expired, so a flood against a full
-// ledger costs O(1) per call.
-func (s *shard) insert(key hkey, e entry, now int64) error {
-	if _, exists := s.m[key]; !exists && len(s.m) >= s.max {
-		if s.nextExp == 0 || s.nextExp > now {
+// upsert finds k's slot in s, or makes one, and lets f update it: fresh is
+// true for a new key or one whose entry has expired, and then f must set the
+// value, with expiry exp. It fails with ErrLedgerFull, changing nothing,
+// when k is new and the ledger holds max keys even after sweeping.
+func (l *memoryLedger) upsert(s *shard, k hkey, ttl time.Duration, f func(sl *slot, fresh bool, exp int64)) error {
+	now := l.now().UnixMilli()
+	exp := now + max(ttl.Milliseconds(), 1)
+	if ttl%time.Millisecond != 0 {
+		exp++ // round up: an entry never expires early
+	}
+	s.mu.Lock()
+	if i, ok := s.find(k); ok {
+		sl := &s.slots[i]
+		fresh := sl.exp() <= now
+		f(sl, fresh, exp)
+		if fresh {
+			s.noteExp(exp)
+		}
+		s.mu.Unlock()
+		return nil
+	}
+	if !l.reserve() {
+		s.mu.Unlock()
+		if !l.reclaim(now) {
 			return ErrLedgerFull
 		}
-		s.sweep(now)
-		if len(s.m) >= s.max {
+		s.mu.Lock()
+		// The shard may have changed while it was unlocked.
+		if i, ok := s.find(k); ok {
+			sl := &s.slots[i]
+			fresh := sl.exp() <= now
+			f(sl, fresh, exp)
+			if fresh {
+				s.noteExp(exp)
+			}
+			s.mu.Unlock()
+			return nil
+		}
+		if !l.reserve() {
+			s.mu.Unlock()
 			return ErrLedgerFull
 		}
 	}
-	s.m[key] = e
-	if s.nextExp == 0 || e.exp < s.nextExp {
-		s.nextExp = e.exp
-	}
+	sl := s.insert(k)
+	f(sl, true, exp)
+	s.noteExp(exp)
+	s.mu.Unlock()
 	return nil
 }
 
-func (s *shard) sweep(now int64) {
-	var next int64
-	for k, e := range s.m {
-		if e.exp <= now {
-			delete(s.m, k)
+// reserve takes one slot of the ledger's bound, if one is left.
+func (l *memoryLedger) reserve() bool {
+	if l.held.Add(1) > l.max {
+		l.held.Add(-1)
+		return false
+	}
+	return true
+}
+
+// reclaim sweeps the expired entries of every shard that can have some,
+// one shard locked at a time, and reports whether that freed anything. A
+// flood against a full ledger with nothing expired costs a load per shard.
+func (l *memoryLedger) reclaim(now int64) bool {
+	freed := false
+	for i := range l.shards {
+		s := &l.shards[i]
+		if e := s.nextExp.Load(); e == 0 || e > now {
 			continue
 		}
-		if next == 0 || e.exp < next {
-			next = e.exp
+		s.mu.Lock()
+		if n := s.sweep(now); n > 0 {
+			l.held.Add(-int64(n))
+			freed = true
+		}
+		s.mu.Unlock()
+	}
+	return freed
+}
+
+func (s *shard) noteExp(exp int64) {
+	if e := s.nextExp.Load(); e == 0 || exp < e {
+		s.nextExp.Store(exp)
+	}
+}
+
+// home is k's first slot in a table of n slots (n > 0).
+func home(k hkey, n int) int {
+	hi, _ := bits.Mul64(k[0], uint64(n))
+	return int(hi)
+}
+
+// find returns the index of k's slot, if k is in s.
+func (s *shard) find(k hkey) (int, bool) {
+	n := len(s.slots)
+	if n == 0 {
+		return 0, false
+	}
+	for i := home(k, n); ; i++ {
+		if i == n {
+			i = 0
+		}
+		switch s.slots[i].k {
+		case k:
+			return i, true
+		case hkey{}:
+			return i, false
 		}
 	}
-	s.nextExp = next
+}
+
+// insert puts k, which is not in s, in a free slot, growing the table
+// first when it would be over 7/8 full.
+func (s *shard) insert(k hkey) *slot {
+	if (s.n+1)*8 > len(s.slots)*7 {
+		s.grow()
+	}
+	i, _ := s.find(k)
+	s.slots[i] = slot{k: k}
+	s.n++
+	return &s.slots[i]
+}
+
+// grow rehashes the table into a larger one: doubling while below the
+// shard's share, then to the share, then in steps of an eighth.
+func (s *shard) grow() {
+	full := (s.share*8 + 6) / 7 // slots that hold the share at 7/8
+	n := max(2*len(s.slots), 64)
+	switch {
+	case len(s.slots) < full && n > full:
+		n = full
+	case len(s.slots) >= full:
+		n = len(s.slots) + len(s.slots)/8 + 8
+	}
+	old := s.slots
+	s.slots = make([]slot, n)
+	for _, sl := range old {
+		if sl.k != (hkey{}) {
+			i, _ := s.find(sl.k)
+			s.slots[i] = sl
+		}
+	}
+}
+
+// sweep deletes the expired entries and returns how many. Deleting shifts
+// the later entries of a probe run back (no tombstones), so the slot just
+// emptied is looked at again.
+func (s *shard) sweep(now int64) int {
+	var next int64
+	freed := 0
+	for i := 0; i < len(s.slots); {
+		sl := s.slots[i]
+		switch {
+		case sl.k == hkey{}:
+			i++
+		case sl.exp() <= now:
+			s.remove(i)
+			freed++
+		default:
+			if next == 0 || sl.exp() < next {
+				next = sl.exp()
+			}
+			i++
+		}
+	}
+	s.n -= freed
+	s.nextExp.Store(next)
+	return freed
+}
+
+// remove empties slot i and moves back the entries after it that would no
+// longer be found past the gap.
+func (s *shard) remove(i int) {
+	n := len(s.slots)
+	j := i
+	for {
+		j++
+		if j == n {
+			j = 0
+		}
+		if s.slots[j].k == (hkey{}) {
+			break
+		}
+		h := home(s.slots[j].k, n)
+		// The entry at j may move to the gap at i unless its home lies
+		// cyclically in (i, j].
+		if (i <= j && (h <= i || h > j)) || (i > j && h <= i && h > j) {
+			s.slots[i] = s.slots[j]
+			i = j
+		}
+	}
+	s.slots[i] = slot{}
 }

@@ -111,10 +111,12 @@ func WithClientIP(f func(*http.Request) string) Option {
 	})
 }
 
-// WithTimeout bounds one verification, from the start of the provider call to
-// its answer. It is the only deadline of a call through the Verifier: a
-// provider's own Timeout setting applies only to calls made without one. New
-// rejects a value that is not positive.
+// WithTimeout bounds one verification as a whole, from the moment Verify
+// starts: the ledger claim, the provider call and the failback budget all
+// share this one deadline, so a slow ledger leaves the vendor less time, and
+// no request waits on the Verifier longer than d. It is the only deadline of
+// a call through the Verifier: a provider's own Timeout setting applies only
+// to calls made without one. New rejects a value that is not positive.
 //
 // Default: [DefaultTimeout] (2s).
 func WithTimeout(d time.Duration) Option {

@@ -76,19 +76,23 @@ func (t Ticket) Fingerprint() string {
 // fingerprint hashes the length-prefixed names and values in name order, so
 // that ("ab","c") and ("a","bc") differ. Small tickets hash from the stack.
 func (t Ticket) fingerprint() [sha256.Size]byte {
+	var bbuf [512]byte
+	return sha256.Sum256(t.appendFingerprint(bbuf[:0]))
+}
+
+// appendFingerprint appends what fingerprint hashes to b.
+func (t Ticket) appendFingerprint(b []byte) []byte {
 	var nbuf [8]string
 	names := nbuf[:0]
 	for k := range t.Values {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	var bbuf [512]byte
-	b := bbuf[:0]
 	for _, k := range names {
 		b = appendField(b, k)
 		b = appendField(b, t.Values[k])
 	}
-	return sha256.Sum256(b)
+	return b
 }
 
 func appendField(b []byte, s string) []byte {
@@ -149,5 +153,5 @@ type Result struct {
 	At time.Time
 
 	by     *state          // the provider state that passed it; see Verifier.Verify
-	parent context.Context // set when the Result is its own context; see withResult
+	parent context.Context // set when the Result is its own context; see NewContext
 }

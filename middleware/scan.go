@@ -11,7 +11,8 @@ import (
 )
 
 // scanURLEncoded fills out with the wanted fields of an urlencoded string.
-// It allocates only for the values it keeps.
+// It allocates only for the values it has to unescape; the others share s's
+// memory, so s must not be written afterwards (see unsafeString).
 func scanURLEncoded(s []byte, fields []string, out map[string]string) error {
 	var seen uint64
 	for len(s) > 0 {
@@ -27,7 +28,7 @@ func scanURLEncoded(s []byte, fields []string, out map[string]string) error {
 		key, val, _ := bytes.Cut(pair, []byte{'='})
 		idx := -1
 		if bytes.IndexByte(key, '%') >= 0 || bytes.IndexByte(key, '+') >= 0 {
-			k, err := url.QueryUnescape(string(key))
+			k, err := url.QueryUnescape(unsafeString(key))
 			if err != nil {
 				return ErrBadRequest
 			}
@@ -42,7 +43,7 @@ func scanURLEncoded(s []byte, fields []string, out map[string]string) error {
 			return ErrBadRequest
 		}
 		seen |= 1 << idx
-		v, err := url.QueryUnescape(string(val))
+		v, err := url.QueryUnescape(unsafeString(val))
 		if err != nil {
 			return ErrBadRequest
 		}
@@ -101,11 +102,13 @@ func scanMultipart(body []byte, contentType string, fields []string, out map[str
 		if err != nil {
 			return ErrBadRequest
 		}
-		out[fields[idx]] = string(v)
+		out[fields[idx]] = unsafeString(v) // v is ReadAll's own buffer
 	}
 }
 
 // scanJSON fills out with the wanted top-level members of a JSON object.
+// Values without escapes share b's memory, so b must not be written
+// afterwards (see unsafeString).
 // Strings are taken unquoted, numbers as written; null counts as absent; any
 // other type for a wanted member is ErrBadRequest, as is a body that is not a
 // JSON object, names a wanted member twice, or gives one a string that is not
@@ -191,7 +194,7 @@ func jsonScalar(v []byte) (string, error) {
 			return "", ErrBadRequest
 		}
 		if bytes.IndexByte(inner, '\\') < 0 {
-			return string(inner), nil
+			return unsafeString(inner), nil
 		}
 		if !pairedSurrogates(inner) {
 			return "", ErrBadRequest
@@ -202,7 +205,7 @@ func jsonScalar(v []byte) (string, error) {
 		}
 		return s, nil
 	case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):
-		return string(v), nil
+		return unsafeString(v), nil
 	case string(v) == "null":
 		return "", nil
 	default:

@@ -22,12 +22,11 @@ type Verifier struct {
 	st       *state // shared by every Verifier on p
 	ledger   Ledger
 	memory   *memoryLedger    // ledger, when it is the in-memory one (it never blocks)
-	memPfx   [2]hkey          // the claim prefixes ("id:", "fp:") hashed for memory
 	ident    TicketIdentifier // p, if it implements it
 	name     string
 	fields   []string
 	cfg      config
-	extract  func(*http.Request) (map[string]string, error)
+	extract  func(*http.Request, *replayBody) (map[string]string, error)
 	claimPfx string
 	budgetPf string
 }
@@ -100,11 +99,10 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 	}
 	if m, ok := v.ledger.(*memoryLedger); ok {
 		v.memory = m
-		v.memPfx = [2]hkey{m.prefixHash(v.claimPfx + "id:"), m.prefixHash(v.claimPfx + "fp:")}
 	}
 	if cfg.extractor != nil {
 		e := cfg.extractor
-		v.extract = func(r *http.Request) (map[string]string, error) { return e(r, v.fields) }
+		v.extract = func(r *http.Request, _ *replayBody) (map[string]string, error) { return e(r, v.fields) }
 	} else {
 		v.extract = newDefaultExtractor(v.fields, DefaultMaxBodyBytes).extract
 	}
@@ -140,17 +138,27 @@ func Require(p Provider, opts ...Option) func(http.Handler) http.Handler {
 // next with its Result in the context ([FromContext]); one that fails reaches
 // the error handler and not next.
 func (v *Verifier) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := v.Verify(r)
-		if err != nil {
-			v.cfg.errorHandler(w, r, err)
-			return
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { v.Serve(w, r, next) })
+}
+
+// Serve is what [Verifier.Handler] does for one request: it verifies r, with
+// attrs added to the lines it logs (see [Verifier.VerifyWith]), and then
+// either serves next with the Result in r's context or answers with the
+// error handler (whose request carries attrs as log attributes). Adapters
+// for routers with net/http handlers use it to name the route.
+func (v *Verifier) Serve(w http.ResponseWriter, r *http.Request, next http.Handler, attrs ...slog.Attr) {
+	res, err := v.verify(r, attrs)
+	if err != nil {
+		if len(attrs) > 0 {
+			r = r.WithContext(ContextWithLogAttrs(r.Context(), attrs...))
 		}
-		if prev, _ := FromContext(r.Context()); prev != res {
-			r = r.WithContext(withResult(r.Context(), res))
-		}
-		next.ServeHTTP(w, r)
-	})
+		v.cfg.errorHandler(w, r, err)
+		return
+	}
+	if prev, _ := FromContext(r.Context()); prev != res {
+		r = r.WithContext(NewContext(r.Context(), res))
+	}
+	next.ServeHTTP(w, r)
 }
 
 // ErrorHandler returns the Verifier's error handler, for adapters that
@@ -177,11 +185,28 @@ func (v *Verifier) Health() Health { return v.st.health(v.cfg.policy) }
 // vendor is asked, and its verdict stands. An unavailable vendor with the
 // breaker closed fails the request with 503: only the breaker, from repeated
 // failures this server saw, can start failback.
-func (v *Verifier) Verify(r *http.Request) (*Result, error) {
+func (v *Verifier) Verify(r *http.Request) (*Result, error) { return v.verify(r, nil) }
+
+// VerifyWith is Verify with attrs added to every line this verification
+// logs, as if r's context carried them (see [ContextWithLogAttrs]), without
+// the allocations of a new context and request. Adapters use it to name the
+// route.
+func (v *Verifier) VerifyWith(r *http.Request, attrs ...slog.Attr) (*Result, error) {
+	return v.verify(r, attrs)
+}
+
+func (v *Verifier) verify(r *http.Request, attrs []slog.Attr) (*Result, error) {
 	if res, ok := FromContext(r.Context()); ok && res.Passed && res.by == v.st {
 		return res, nil
 	}
-	values, err := v.extract(r)
+	vr := new(verification)
+	vr.call.start(r.Context(), v.cfg.timeout)
+	if len(attrs) > 0 {
+		vr.call.attrs = vr.withAttrs(logAttrs(r.Context()), attrs)
+	}
+	defer vr.call.cancel()
+	ctx := &vr.call
+	values, err := v.extract(r, &vr.body)
 	if err != nil {
 		return nil, v.fail("", classOr(err, ErrBadRequest))
 	}
@@ -191,16 +216,16 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 		}
 	}
 	t := Ticket{Values: values, ClientIP: v.cfg.clientIP(r), Request: r}
-	if err := v.claim(r, t); err != nil {
+	if err := v.claim(vr, r, t); err != nil {
 		return nil, err
 	}
 	var res Result
-	if !v.st.run(func() (e error) { res, e = v.call(r, t); err = e; return e }) {
-		return v.failback(r, t, v.fail("breaker-open", ErrUnavailable))
+	if !v.st.run(func() (e error) { res, e = v.call(vr, r, t); err = e; return e }) {
+		return v.failback(vr, t, v.fail("breaker-open", ErrUnavailable))
 	}
 	switch {
 	case err == nil && res.Passed:
-		return v.pass(res, false), nil
+		return v.pass(vr, res, false), nil
 	case err == nil:
 		return nil, v.fail(res.Code, ErrRejected)
 	case errors.Is(err, ErrUnavailable):
@@ -209,7 +234,7 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 		// the client retries with a new ticket.
 		return nil, err
 	case errors.Is(err, ErrMisconfigured), errors.Is(err, ErrThrottled):
-		v.st.logClass(v.cfg.logger, r.Context(), err)
+		v.st.logClass(v.cfg.logger, ctx, err)
 		return nil, err
 	case isClassified(err):
 		// A verdict reported as an error (ErrRejected, ErrNoServerStatus):
@@ -218,7 +243,7 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	default:
 		// Outside the contract: fail closed, and never let it lead to failback.
 		err = v.fail(codeOf(err), fmt.Errorf("%w: %w", ErrMisconfigured, err))
-		v.st.logClass(v.cfg.logger, r.Context(), err)
+		v.st.logClass(v.cfg.logger, ctx, err)
 		return nil, err
 	}
 }
@@ -228,17 +253,15 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 // its connection mid-call must not turn a healthy vendor's verdict into
 // "unavailable". A panicking provider is a bug; it fails the request closed
 // instead of taking the server down.
-func (v *Verifier) call(r *http.Request, t Ticket) (res Result, err error) {
-	ctx := newCallCtx(r.Context(), v.cfg.timeout)
-	defer ctx.cancel()
+func (v *Verifier) call(vr *verification, r *http.Request, t Ticket) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			v.log(r, slog.LevelError, "captcha: provider panicked",
+			v.log(&vr.call, slog.LevelError, "captcha: provider panicked",
 				slog.String("provider", v.name), slog.Any("panic", p))
 			res, err = Result{}, v.fail("panic", ErrMisconfigured)
 		}
 	}()
-	return v.p.Verify(ctx, t)
+	return v.p.Verify(&vr.call, t)
 }
 
 // healthOutcome is what a provider call tells the breaker, by the outcome
@@ -263,30 +286,53 @@ func healthOutcome(err error) error {
 // pass fills in the fields of a passing Result that the core alone owns:
 // whatever a provider put there, Provider, Degraded and At are the
 // Verifier's.
-func (v *Verifier) pass(res Result, degraded bool) *Result {
+func (v *Verifier) pass(vr *verification, res Result, degraded bool) *Result {
 	res.Passed = true
 	res.Provider = v.name
 	res.Degraded = degraded
 	res.At = time.Now()
 	res.by = v.st
-	return &res
+	res.parent = nil
+	vr.res = res
+	return &vr.res
+}
+
+// verification is what one Verify needs beyond the stack, in a single
+// allocation: the Result a pass hands out (which later serves as the
+// context that carries it), the deadline that bounds the whole
+// verification, and the reader that puts the request body back.
+type verification struct {
+	res   Result
+	call  callCtx
+	body  replayBody
+	attrs [2]slog.Attr
+}
+
+// withAttrs returns prev followed by attrs, in vr's own array when they fit.
+func (vr *verification) withAttrs(prev, attrs []slog.Attr) []slog.Attr {
+	var all []slog.Attr
+	if n := len(prev) + len(attrs); n <= len(vr.attrs) {
+		all = vr.attrs[:0:n]
+	} else {
+		all = make([]slog.Attr, 0, n)
+	}
+	return append(append(all, prev...), attrs...)
 }
 
 // claim records t as used before anything else looks at it, so that a replay
 // costs no vendor call and spends no failback budget.
-func (v *Verifier) claim(r *http.Request, t Ticket) error {
+func (v *Verifier) claim(vr *verification, r *http.Request, t Ticket) error {
 	var first bool
 	var err error
 	if v.memory != nil {
-		pfx, sum := v.claimDigest(t)
-		first, err = v.memory.claimDigest(v.memPfx[pfx], &sum, v.cfg.replayWindow)
+		first, err = v.memory.claimHashed(v.memoryKey(t), v.cfg.replayWindow)
 	} else {
-		ctx, cancel := v.ledgerContext(r)
+		ctx, cancel := v.ledgerContext(vr)
 		first, err = v.ledger.Claim(ctx, v.claimKey(t), v.cfg.replayWindow)
 		cancel()
 	}
 	if err != nil {
-		return v.ledgerError(r, "claim", err)
+		return v.ledgerError(&vr.call, "claim", err)
 	}
 	if !first {
 		return v.fail("", ErrReplayed)
@@ -294,15 +340,19 @@ func (v *Verifier) claim(r *http.Request, t Ticket) error {
 	return nil
 }
 
-// ledgerContext bounds one ledger call by the ledger timeout and detaches it
-// from the client: a client that hangs up must not leave a ticket unclaimed,
-// nor turn its own cancellation into a ledger failure. The in-memory ledger
-// never blocks, so it gets the request's context as is.
-func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.CancelFunc) {
+// ledgerContext bounds one ledger call by the ledger timeout, and by what is
+// left of the verification's own deadline, and detaches it from the client:
+// a client that hangs up must not leave a ticket unclaimed, nor turn its own
+// cancellation into a ledger failure. The in-memory ledger never blocks, so
+// it gets the verification's context as is.
+func (v *Verifier) ledgerContext(vr *verification) (context.Context, context.CancelFunc) {
 	if v.memory != nil {
-		return r.Context(), func() {}
+		return &vr.call, func() {}
 	}
-	c := newCallCtx(r.Context(), v.cfg.ledgerWait) // detached and bounded, in one allocation
+	c := newCallCtx(vr.call.parent, v.cfg.ledgerWait) // detached and bounded, in one allocation
+	if vr.call.deadline.Before(c.deadline) {
+		c.deadline = vr.call.deadline
+	}
 	return c, c.cancel
 }
 
@@ -312,6 +362,20 @@ func (v *Verifier) ledgerContext(r *http.Request) (context.Context, context.Canc
 func (v *Verifier) claimKey(t Ticket) string {
 	pfx, sum := v.claimDigest(t)
 	return hashedKey(v.claimPfx+[...]string{"id:", "fp:"}[pfx], sum)
+}
+
+// memoryKey is t's key in the in-memory ledger: the ledger's own keyed hash
+// of what claimKey hashes with SHA-256, prefix included, in one pass. It
+// never leaves the process, so it needs no stable digest.
+func (v *Verifier) memoryKey(t Ticket) hkey {
+	var buf [512]byte
+	b := append(buf[:0], v.claimPfx...)
+	if v.ident != nil {
+		if id := v.ident.TicketID(t); id != "" {
+			return v.memory.hashBytes(append(append(b, "id:"...), id...))
+		}
+	}
+	return v.memory.hashBytes(t.appendFingerprint(append(b, "fp:"...)))
 }
 
 // claimDigest is the SHA-256 a claim key is built from, and which of the two
@@ -338,8 +402,8 @@ func hashedKey(prefix string, sum [sha256.Size]byte) string {
 
 // ledgerError fails the request closed. The line is rate-limited: a ledger
 // outage fails every request, and one line a minute says so.
-func (v *Verifier) ledgerError(r *http.Request, op string, err error) error {
-	v.st.limited(v.cfg.logger, r.Context(), &v.st.lastLed, slog.LevelError, "captcha: ledger failed; failing closed",
+func (v *Verifier) ledgerError(ctx context.Context, op string, err error) error {
+	v.st.limited(v.cfg.logger, ctx, &v.st.lastLed, slog.LevelError, "captcha: ledger failed; failing closed",
 		slog.String("provider", v.name), slog.String("op", op), slog.String("error", err.Error()))
 	return v.fail("ledger", fmt.Errorf("%w: %s", ErrLedger, op))
 }
@@ -378,6 +442,6 @@ func codeOf(err error) string {
 
 // log writes one line about r, with the attributes its context carries
 // (see ContextWithLogAttrs).
-func (v *Verifier) log(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
-	logTo(v.cfg.logger, r.Context(), level, msg, attrs...)
+func (v *Verifier) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	logTo(v.cfg.logger, ctx, level, msg, attrs...)
 }

@@ -1160,3 +1160,74 @@ func TestHandlerContextIsTheRequests(t *testing.T) {
 		t.Fatal("a context derived in the handler was not cancelled with the request")
 	}
 }
+
+// deadlineLedger records the deadline of each ledger call.
+type deadlineLedger struct {
+	captcha.Ledger
+	mu        sync.Mutex
+	deadlines []time.Time
+}
+
+func (l *deadlineLedger) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	d, _ := ctx.Deadline()
+	l.mu.Lock()
+	l.deadlines = append(l.deadlines, d)
+	l.mu.Unlock()
+	return l.Ledger.Claim(ctx, key, ttl)
+}
+
+// deadlineProvider passes every ticket and records its call's deadline.
+type deadlineProvider struct{ deadline time.Time }
+
+func (*deadlineProvider) Name() string     { return "deadline" }
+func (*deadlineProvider) Fields() []string { return []string{"ticket"} }
+func (p *deadlineProvider) Verify(ctx context.Context, _ captcha.Ticket) (captcha.Result, error) {
+	p.deadline, _ = ctx.Deadline()
+	return captcha.Result{Passed: true}, nil
+}
+
+// TestVerifyBoundedAsAWhole: WithTimeout bounds the whole verification, not
+// each call in it. The ledger claim and the vendor call share one deadline,
+// set when Verify starts, so time spent in the ledger comes out of the
+// vendor's share; a ledger call is bounded by the ledger timeout too.
+func TestVerifyBoundedAsAWhole(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		timeout       time.Duration
+		ledgerTimeout time.Duration
+		ledgerShorter bool // the ledger call ends before the verification's deadline
+	}{
+		{"ledger timeout longer", time.Second, time.Hour, false},
+		{"ledger timeout shorter", time.Hour, time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := &deadlineProvider{}
+			l := &deadlineLedger{Ledger: captcha.NewMemoryLedger()}
+			v, err := captcha.New(p, captcha.WithLogger(quiet), captcha.WithLedger(l),
+				captcha.WithTimeout(tc.timeout), captcha.WithLedgerTimeout(tc.ledgerTimeout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := time.Now()
+			if _, err := v.Verify(form("t1")); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Now()
+			if p.deadline.Before(before.Add(tc.timeout)) || p.deadline.After(after.Add(tc.timeout)) {
+				t.Errorf("vendor call deadline %v, want between %v and %v", p.deadline, before.Add(tc.timeout), after.Add(tc.timeout))
+			}
+			if len(l.deadlines) != 1 {
+				t.Fatalf("%d ledger calls, want 1", len(l.deadlines))
+			}
+			ld := l.deadlines[0]
+			switch {
+			case tc.ledgerShorter && !ld.Before(p.deadline):
+				t.Errorf("ledger deadline %v, want before the verification's %v", ld, p.deadline)
+			case !tc.ledgerShorter && !ld.Equal(p.deadline):
+				t.Errorf("ledger deadline %v, want the verification's own %v", ld, p.deadline)
+			}
+		})
+	}
+}

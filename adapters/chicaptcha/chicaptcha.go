@@ -10,7 +10,7 @@ import (
 )
 
 // Require returns chi middleware that verifies each request with v: the
-// Verifier's own middleware ([captcha.Verifier.Handler]), whose log lines also
+// Verifier's own middleware ([captcha.Verifier.Serve]), whose log lines also
 // carry the chi route pattern as the attribute route. Configure everything
 // else, including the error page, on the Verifier. Require panics if v is nil.
 func Require(v *captcha.Verifier) func(http.Handler) http.Handler {
@@ -18,13 +18,12 @@ func Require(v *captcha.Verifier) func(http.Handler) http.Handler {
 		panic("chicaptcha: Require: nil *captcha.Verifier")
 	}
 	return func(next http.Handler) http.Handler {
-		h := v.Handler(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := r.Context()
-			if rctx := chi.RouteContext(ctx); rctx != nil {
-				r = r.WithContext(captcha.ContextWithLogAttrs(ctx, slog.Any("route", (*routePattern)(rctx))))
+			if rctx := chi.RouteContext(r.Context()); rctx != nil {
+				v.Serve(w, r, next, slog.Any("route", (*routePattern)(rctx)))
+				return
 			}
-			h.ServeHTTP(w, r)
+			v.Serve(w, r, next)
 		})
 	}
 }

@@ -33,11 +33,11 @@ func Require(v *captcha.Verifier, opts ...Option) echo.MiddlewareFunc {
 				return next(c)
 			}
 			r := c.Request()
-			r = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", c.Path())))
-			res, err := v.Verify(r)
+			res, err := v.VerifyWith(r, slog.String("route", c.Path()))
 			if err != nil {
-				// r carries the restored body and the log attributes.
-				c.SetRequest(r)
+				// The error handler sees the request with its body put
+				// back and the route among its log attributes.
+				c.SetRequest(r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", c.Path()))))
 				if herr := cfg.onError(c, err); herr != nil || c.Response().Committed {
 					return herr
 				}

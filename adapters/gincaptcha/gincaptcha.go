@@ -31,12 +31,11 @@ func Require(v *captcha.Verifier, opts ...Option) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		r := c.Request
-		r = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", c.FullPath())))
-		res, err := v.Verify(r)
+		res, err := v.VerifyWith(r, slog.String("route", c.FullPath()))
 		if err != nil {
-			// r carries the restored body and the log attributes; the error
-			// handler sees it.
-			c.Request = r
+			// The error handler sees the request with its body put back
+			// and the route among its log attributes.
+			c.Request = r.WithContext(captcha.ContextWithLogAttrs(r.Context(), slog.String("route", c.FullPath())))
 			onError(c, err)
 			if !c.Writer.Written() {
 				// Never let a failure end as an empty 200.
