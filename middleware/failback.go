@@ -20,6 +20,7 @@ import (
 type FailbackPolicy struct {
 	mode   failbackMode
 	budget Budget
+	work   Provider // WithWork
 }
 
 type failbackMode int
@@ -118,9 +119,19 @@ func (v *Verifier) failback(vr *verification, t Ticket, cause error) (*Result, e
 	if pol.mode == modeClosed {
 		return nil, cause
 	}
+	if vr.laterUp {
+		// A provider later in the chain is available: the page should
+		// switch to it rather than pass this ticket unverified.
+		return nil, v.fail("failover", ErrUnavailable)
+	}
 	if fc, ok := v.p.(FailbackChecker); ok {
 		if err := fc.CheckFailback(&vr.call, t); err != nil {
 			return nil, v.fail(codeOf(err), classOr(err, ErrRejected))
+		}
+	}
+	if v.work != nil {
+		if err := v.checkWork(vr, t); err != nil {
+			return nil, err
 		}
 	}
 	if pol.mode == modeBounded {
@@ -139,6 +150,22 @@ func (v *Verifier) failback(vr *verification, t Ticket, cause error) (*Result, e
 	return v.pass(vr, Result{Code: "failback"}, true), nil
 }
 
+// checkWork verifies the proof of work a degraded pass needs (see
+// FailbackPolicy.WithWork) and uses it up. Without one, or with one that
+// fails, the pass is denied.
+func (v *Verifier) checkWork(vr *verification, t Ticket) error {
+	w := v.work
+	if !complete(vr.work, w.fields) {
+		return v.denied(&vr.call, t, "work", "no proof of work")
+	}
+	wt := Ticket{Values: vr.work, ClientIP: t.ClientIP, Request: t.Request}
+	res, err := w.call(vr, t.Request, wt)
+	if err != nil || !res.Passed {
+		return v.denied(&vr.call, t, "work", "proof of work failed")
+	}
+	return w.claim(vr, t.Request, wt)
+}
+
 // spend counts one degraded pass against the budget at key, of limit per
 // window.
 func (v *Verifier) spend(vr *verification, t Ticket, key string, limit int, window time.Duration, why string) error {
@@ -149,13 +176,13 @@ func (v *Verifier) spend(vr *verification, t Ticket, key string, limit int, wind
 		return v.ledgerError(&vr.call, "budget", err)
 	}
 	if n > int64(limit) {
-		return v.denied(&vr.call, t, why)
+		return v.denied(&vr.call, t, "budget", why)
 	}
 	return nil
 }
 
-func (v *Verifier) denied(ctx context.Context, t Ticket, why string) error {
+func (v *Verifier) denied(ctx context.Context, t Ticket, code, why string) error {
 	v.log(ctx, slog.LevelWarn, "captcha: failback denied",
 		slog.String("provider", v.name), slog.String("client", clientTag(t.ClientIP)), slog.String("reason", why))
-	return v.fail("budget", ErrFailbackDenied)
+	return v.fail(code, ErrFailbackDenied)
 }

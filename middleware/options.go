@@ -29,6 +29,9 @@ type config struct {
 	breaker      BreakerSettings
 	breakerSet   bool // WithBreaker was given
 	ledgerWait   time.Duration
+	failover     []Provider // WithFailover
+	stepUp       Provider   // WithStepUp
+	stepUpBudget Budget
 }
 
 // DefaultTimeout bounds one verification unless WithTimeout says otherwise.

@@ -142,6 +142,9 @@ type Result struct {
 	// failover chain (see [WithFailover]) because every provider before it was
 	// unavailable. Unlike Degraded, a failover pass was verified.
 	Failover bool
+	// StepUp reports that the ticket was a step-up proof of work accepted
+	// while the providers before it were healthy (see [WithStepUp]).
+	StepUp bool
 	// Skipped reports that verification was skipped by [UnsafeSkipVerify]
 	// for this request: nobody verified anything.
 	Skipped bool

@@ -29,6 +29,14 @@ type Verifier struct {
 	extract  func(*http.Request, *replayBody) (map[string]string, error)
 	claimPfx string
 	budgetPf string
+	local    bool // p verifies without a network call (LocalVerifier): verify, then claim
+
+	// A failover chain (WithFailover, WithStepUp) or a failback policy with
+	// work (FailbackPolicy.WithWork) is set on the Verifier New returns; its
+	// members are Verifiers of their own that share its options.
+	chain  []*Verifier // the providers in order, v itself first; nil without a chain
+	stepUp *Verifier   // the chain member accepted as a step-up, or nil
+	work   *Verifier   // the proof of work a degraded pass needs too, or nil
 }
 
 // New returns a Verifier for p. It returns an error for a nil provider, a
@@ -43,6 +51,19 @@ type Verifier struct {
 // BreakerSettings; New refuses a second, different set. Different provider
 // values never share state.
 func New(p Provider, opts ...Option) (*Verifier, error) {
+	cfg := newConfig(opts)
+	v, err := build(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.buildChain(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// build returns the Verifier of one provider, without its chain.
+func build(p Provider, cfg config) (*Verifier, error) {
 	if p == nil || isNilPointer(p) {
 		return nil, errors.New("captcha: New: provider is nil")
 	}
@@ -62,7 +83,6 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 			return nil, fmt.Errorf("captcha: New: provider %s names field %q twice", name, f)
 		}
 	}
-	cfg := newConfig(opts)
 	switch {
 	case cfg.timeout <= 0:
 		return nil, fmt.Errorf("captcha: New: WithTimeout(%v): must be positive", cfg.timeout)
@@ -107,6 +127,9 @@ func New(p Provider, opts ...Option) (*Verifier, error) {
 		v.extract = newDefaultExtractor(v.fields, DefaultMaxBodyBytes).extract
 	}
 	v.ident, _ = p.(TicketIdentifier)
+	if l, ok := p.(LocalVerifier); ok && l.VerifiesLocally() {
+		v.local = true
+	}
 	cfg.logger.Info("captcha: verifier ready", slog.String("provider", name), slog.String("failback", cfg.policy.String()))
 	return v, nil
 }
@@ -196,7 +219,7 @@ func (v *Verifier) VerifyWith(r *http.Request, attrs ...slog.Attr) (*Result, err
 }
 
 func (v *Verifier) verify(r *http.Request, attrs []slog.Attr) (*Result, error) {
-	if res, ok := FromContext(r.Context()); ok && res.Passed && res.by == v.st {
+	if res, ok := FromContext(r.Context()); ok && res.Passed && v.passedBy(res) {
 		return res, nil
 	}
 	vr := new(verification)
@@ -205,23 +228,40 @@ func (v *Verifier) verify(r *http.Request, attrs []slog.Attr) (*Result, error) {
 		vr.call.attrs = vr.withAttrs(logAttrs(r.Context()), attrs)
 	}
 	defer vr.call.cancel()
-	ctx := &vr.call
 	values, err := v.extract(r, &vr.body)
 	if err != nil {
 		return nil, v.fail("", classOr(err, ErrBadRequest))
 	}
-	for _, f := range v.fields {
-		if values[f] == "" {
-			return nil, v.fail("", ErrMissingTicket)
+	if v.chain != nil || v.work != nil {
+		return v.route(vr, r, values)
+	}
+	if !complete(values, v.fields) {
+		return nil, v.fail("", ErrMissingTicket)
+	}
+	return v.check(vr, r, values)
+}
+
+// check verifies the ticket in values, which holds v's fields and no
+// others: claim, then the vendor through the breaker or, while it is open,
+// the failback policy. A provider that verifies locally is asked first and
+// its ticket claimed once it passed, so junk costs no ledger entry.
+func (v *Verifier) check(vr *verification, r *http.Request, values map[string]string) (*Result, error) {
+	ctx := &vr.call
+	t := Ticket{Values: values, ClientIP: v.cfg.clientIP(r), Request: r}
+	if !v.local {
+		if err := v.claim(vr, r, t); err != nil {
+			return nil, err
 		}
 	}
-	t := Ticket{Values: values, ClientIP: v.cfg.clientIP(r), Request: r}
-	if err := v.claim(vr, r, t); err != nil {
-		return nil, err
-	}
 	var res Result
+	var err error
 	if !v.st.run(func() (e error) { res, e = v.call(vr, r, t); err = e; return e }) {
 		return v.failback(vr, t, v.fail("breaker-open", ErrUnavailable))
+	}
+	if v.local && err == nil && res.Passed {
+		if err := v.claim(vr, r, t); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case err == nil && res.Passed:
@@ -306,6 +346,12 @@ type verification struct {
 	call  callCtx
 	body  replayBody
 	attrs [2]slog.Attr
+
+	// Set by route for a chain: whether a provider after the one the ticket
+	// is for is available (then that one's failback is not used), and the
+	// proof-of-work fields a degraded pass needs (FailbackPolicy.WithWork).
+	laterUp bool
+	work    map[string]string
 }
 
 // withAttrs returns prev followed by attrs, in vr's own array when they fit.
