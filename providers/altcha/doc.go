@@ -108,9 +108,11 @@
 // # Replay
 //
 // Verification is stateless: a valid payload verifies again and again until
-// it expires. Single use is the core's ledger: the Verifier claims every
-// ticket before it is verified, keyed by [Provider.TicketID], which is the
-// payload's salt and number (its hash input). Every issued challenge has
+// it expires. Single use is the core's ledger: the provider is a
+// captcha.LocalVerifier, so the Verifier verifies a payload first and claims
+// it once it passed (junk takes no ledger entry), keyed by
+// [Provider.TicketID], which is the payload's salt and number (its hash
+// input). Every issued challenge has
 // a unique random salt and exactly one number solves it, so each solution
 // has one ID however its JSON is spelt, and a junk payload that reuses
 // somebody's salt cannot spend that person's challenge.

@@ -231,6 +231,10 @@ func (p *V3) Fields() []string { return fieldsV3 }
 // CaptchaID returns the public captcha ID, for pages that need it.
 func (p *V3) CaptchaID() string { return p.id }
 
+// PageParams returns the public parameter the page's widget needs, for a
+// failover chain's render handler (captcha.PageParams): the captcha ID.
+func (p *V3) PageParams() map[string]string { return map[string]string{"captchaId": p.id} }
+
 // Verify validates a v3 ticket (API2). See [V3] for the steps. A malformed
 // ticket is rejected with Code "malformed", GeeTest's "false" with Code
 // "false", and an answer that is neither "false" nor md5(seccode) with Code

@@ -156,6 +156,10 @@ func (p *V4) Fields() []string { return fieldsV4 }
 // CaptchaID returns the public captcha ID, for pages that need it.
 func (p *V4) CaptchaID() string { return p.id }
 
+// PageParams returns the public parameter the page's widget needs, for a
+// failover chain's render handler (captcha.PageParams): the captcha ID.
+func (p *V4) PageParams() map[string]string { return map[string]string{"captchaId": p.id} }
+
 // TicketID returns the lot_number, which identifies a v4 ticket.
 func (p *V4) TicketID(t captcha.Ticket) string { return t.Values[FieldLotNumber] }
 
