@@ -173,6 +173,7 @@ func (s *state) changed(from, to gobreaker.State) {
 	case to == gobreaker.StateOpen && !answered:
 		level = slog.LevelError
 	}
+	s.obs.breakerChange(BreakerEvent{Provider: s.name, From: from.String(), To: to.String()})
 	s.log(context.Background(), level, "captcha: provider health changed",
 		slog.String("provider", s.name), slog.String("from", from.String()), slog.String("to", to.String()),
 		slog.Bool("answered_since_start", answered))

@@ -32,6 +32,8 @@ type config struct {
 	failover     []Provider // WithFailover
 	stepUp       Provider   // WithStepUp
 	stepUpBudget Budget
+	observer     Observer                 // WithObserver
+	skip         func(*http.Request) bool // UnsafeSkipVerify
 }
 
 // DefaultTimeout bounds one verification unless WithTimeout says otherwise.

@@ -104,9 +104,10 @@ func appendField(b []byte, s string) []byte {
 // Result is the outcome of one verification. It is stored in the request
 // context of a request that passed; see [FromContext].
 //
-// A Provider reports its verdict in Passed, Code, Risk and RequestID; the
-// Verifier alone sets Provider, Degraded and At, whatever a provider put in
-// them.
+// A Provider reports its verdict in Passed, Code, Risk, RequestID and the
+// score, action, hostname and Extra fields; the Verifier alone sets
+// Provider, Degraded, Failover, StepUp, Skipped and At, whatever a provider
+// put in them.
 type Result struct {
 	// Provider is the provider's Name: "tencent", "aliyun", "geetest3", ...
 	Provider string

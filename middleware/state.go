@@ -38,6 +38,7 @@ type state struct {
 	lastThr  atomic.Int64
 	lastLed  atomic.Int64
 	logger   atomic.Pointer[slog.Logger]
+	obs      observers // of the breaker's changes
 }
 
 // states maps each comparable Provider value to its state. Entries live as
@@ -94,6 +95,9 @@ func (s *state) configure(c *config) error {
 		f := clientIPFunc(c.clientIP)
 		s.clientIP.Store(&f)
 		s.ipSet = true
+	}
+	if c.observer != nil {
+		s.obs.add(c.observer)
 	}
 	set, explicit, log := c.breaker, c.breakerSet, c.logger
 	if s.configured {

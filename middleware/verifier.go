@@ -131,6 +131,10 @@ func build(p Provider, cfg config) (*Verifier, error) {
 		v.local = true
 	}
 	cfg.logger.Info("captcha: verifier ready", slog.String("provider", name), slog.String("failback", cfg.policy.String()))
+	if cfg.skip != nil {
+		cfg.logger.Warn("captcha: UnsafeSkipVerify is set: requests it selects pass without any verification",
+			slog.String("provider", name))
+	}
 	return v, nil
 }
 
@@ -228,6 +232,18 @@ func (v *Verifier) verify(r *http.Request, attrs []slog.Attr) (*Result, error) {
 		vr.call.attrs = vr.withAttrs(logAttrs(r.Context()), attrs)
 	}
 	defer vr.call.cancel()
+	res, err := v.decide(vr, r)
+	v.report(&vr.call, vr.call.deadline.Add(-v.cfg.timeout), vr.called, res, err)
+	return res, err
+}
+
+// decide is the verification itself; see Verify.
+func (v *Verifier) decide(vr *verification, r *http.Request) (*Result, error) {
+	if v.cfg.skip != nil && v.cfg.skip(r) {
+		res := v.pass(vr, Result{Code: "skipped"}, false)
+		res.Skipped = true
+		return res, nil
+	}
 	values, err := v.extract(r, &vr.body)
 	if err != nil {
 		return nil, v.fail("", classOr(err, ErrBadRequest))
@@ -294,6 +310,7 @@ func (v *Verifier) check(vr *verification, r *http.Request, values map[string]st
 // "unavailable". A panicking provider is a bug; it fails the request closed
 // instead of taking the server down.
 func (v *Verifier) call(vr *verification, r *http.Request, t Ticket) (res Result, err error) {
+	vr.called = true
 	defer func() {
 		if p := recover(); p != nil {
 			v.log(&vr.call, slog.LevelError, "captcha: provider panicked",
@@ -330,6 +347,7 @@ func (v *Verifier) pass(vr *verification, res Result, degraded bool) *Result {
 	res.Passed = true
 	res.Provider = v.name
 	res.Degraded = degraded
+	res.Failover, res.StepUp, res.Skipped = false, false, false // the chain and the test mode set them
 	res.At = time.Now()
 	res.by = v.st
 	res.parent = nil
@@ -352,6 +370,7 @@ type verification struct {
 	// proof-of-work fields a degraded pass needs (FailbackPolicy.WithWork).
 	laterUp bool
 	work    map[string]string
+	called  bool // a provider was asked
 }
 
 // withAttrs returns prev followed by attrs, in vr's own array when they fit.

@@ -303,7 +303,11 @@ func TestVerifyRejections(t *testing.T) {
 
 		{"signature flipped reject", with(func(w *widgetPayload) {
 			b := []byte(w.Signature)
-			b[10] = "01"[b[10]%2]
+			if b[10] == '0' {
+				b[10] = '1'
+			} else {
+				b[10] = '0'
+			}
 			w.Signature = string(b)
 		}), 0, altcha.CodeBadSignature},
 		{"signed with another key reject", encode(t, forge(other, "SHA-256", good, 7)), 0, altcha.CodeBadSignature},
