@@ -1,6 +1,6 @@
 // Command echo is the captchakit login demo on Echo v4.
 //
-//	go run ./examples/echo [-provider tencent|aliyun|geetest3|geetest4] [-addr 127.0.0.1:8080]
+//	go run ./examples/echo [-provider tencent|aliyun|geetest3|geetest4|chain] [-addr 127.0.0.1:8080]
 //
 // Without credentials in the environment it runs on an in-process emulator;
 // see the README.
@@ -32,7 +32,7 @@ func (renderer) Render(w io.Writer, name string, data any, _ echo.Context) error
 // newHandler wires the routes: the demo's own pages, and POST /login behind
 // echocaptcha.Require, whose failures reach Echo's HTTPErrorHandler.
 func newHandler(app *demo.App) (http.Handler, error) {
-	v, err := captcha.New(app.Provider(), captcha.WithLogger(app.Logger()))
+	v, err := captcha.New(app.Provider(), append(app.Options(), captcha.WithLogger(app.Logger()))...)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func newHandler(app *demo.App) (http.Handler, error) {
 		}
 		e.DefaultHTTPErrorHandler(err, c)
 	}
-	for _, rt := range app.Routes() {
+	for _, rt := range append(app.Routes(), app.VerifierRoutes(v)...) {
 		e.Add(rt.Method, rt.Path, echo.WrapHandler(rt.Handler))
 	}
 	e.POST("/login", func(c echo.Context) error {

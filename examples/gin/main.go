@@ -1,6 +1,6 @@
 // Command gin is the captchakit login demo on Gin.
 //
-//	go run ./examples/gin [-provider tencent|aliyun|geetest3|geetest4] [-addr 127.0.0.1:8080]
+//	go run ./examples/gin [-provider tencent|aliyun|geetest3|geetest4|chain] [-addr 127.0.0.1:8080]
 //
 // Without credentials in the environment it runs on an in-process emulator;
 // see the README.
@@ -24,14 +24,14 @@ func main() {
 // newHandler wires the routes: the demo's own pages, and POST /login behind
 // gincaptcha.Require with a custom error page rendered by Gin.
 func newHandler(app *demo.App) (http.Handler, error) {
-	v, err := captcha.New(app.Provider(), captcha.WithLogger(app.Logger()))
+	v, err := captcha.New(app.Provider(), append(app.Options(), captcha.WithLogger(app.Logger()))...)
 	if err != nil {
 		return nil, err
 	}
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.SetHTMLTemplate(demo.Templates())
-	for _, rt := range app.Routes() {
+	for _, rt := range append(app.Routes(), app.VerifierRoutes(v)...) {
 		r.Handle(rt.Method, rt.Path, gin.WrapH(rt.Handler))
 	}
 	denied := gincaptcha.WithErrorHandler(func(c *gin.Context, err error) {

@@ -1,6 +1,6 @@
 // Command nethttp is the captchakit login demo on net/http's ServeMux.
 //
-//	go run ./examples/nethttp [-provider tencent|aliyun|geetest3|geetest4] [-addr 127.0.0.1:8080]
+//	go run ./examples/nethttp [-provider tencent|aliyun|geetest3|geetest4|chain] [-addr 127.0.0.1:8080]
 //
 // Without credentials in the environment it runs on an in-process emulator;
 // see the README. With -provider geetest3 this file wires GeeTest v3 in full
@@ -25,7 +25,7 @@ func main() {
 }
 
 // newHandler wires the routes: the demo's own pages, and POST /login behind
-// captcha.Require with a custom error page. For GeeTest v3 it also mounts the
+// the Verifier with a custom error page. For GeeTest v3 it also mounts the
 // register step, on the provider newGeeTest3 builds.
 func newHandler(app *demo.App) (http.Handler, error) {
 	mux := http.NewServeMux()
@@ -41,15 +41,24 @@ func newHandler(app *demo.App) (http.Handler, error) {
 	for _, rt := range app.Routes() {
 		mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
-	requireCaptcha := captcha.Require(p,
+	// For -provider chain, app.Options adds the failover chain (GeeTest v4,
+	// then a proof of work) and the step-up; the Verifier then answers the
+	// page's GET /captcha/render.
+	v, err := captcha.New(p, append(app.Options(),
 		captcha.WithLogger(app.Logger()),
 		captcha.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 			page := demo.Denied(err) // 403 for a rejected ticket or a spent failback budget
 			demo.Render(w, page.Status, demo.DeniedTemplate, page)
-		}))
+		}))...)
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range app.VerifierRoutes(v) {
+		mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
+	}
 	// For GeeTest v3 this is API2: it validates geetest_challenge,
 	// geetest_validate and geetest_seccode against the client's session.
-	mux.Handle("POST /login", requireCaptcha(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("POST /login", v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, _ := captcha.FromContext(r.Context())
 		demo.Render(w, http.StatusOK, demo.SuccessTemplate, app.Success(r.PostFormValue("username"), res))
 	})))

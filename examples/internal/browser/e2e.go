@@ -12,6 +12,7 @@ var PassCodes = map[string]string{
 	"aliyun":   "T001",
 	"geetest3": "success",
 	"geetest4": "success",
+	"altcha":   "ok",
 }
 
 // ExpectPass logs in on the demo at baseURL and fails t unless the success
@@ -34,7 +35,8 @@ func CheckPass(t *testing.T, got Outcome, provider string, degraded bool) {
 	if degraded {
 		code = "failback"
 	}
-	want := Outcome{Page: "success", Provider: provider, Code: code, Degraded: degraded}
+	want := Outcome{Page: "success", Provider: provider, Code: code, Degraded: degraded,
+		Failover: got.Failover, StepUp: got.StepUp} // CheckChainPass checks these
 	if got != want {
 		t.Fatalf("login with %s led to the %v, want the %v", provider, got, want)
 	}

@@ -41,12 +41,17 @@ type Outcome struct {
 	Degraded bool   `json:"degraded"`
 	Status   string `json:"status"`
 	Reason   string `json:"reason"`
+	// Failover and StepUp are what the Chain demo's success page shows;
+	// false on the other pages.
+	Failover bool `json:"failover"`
+	StepUp   bool `json:"stepUp"`
 }
 
 // String describes the outcome for test failure messages.
 func (o Outcome) String() string {
 	if o.Page == "success" {
-		return fmt.Sprintf("success page (provider %s, code %q, degraded %t)", o.Provider, o.Code, o.Degraded)
+		return fmt.Sprintf("success page (provider %s, code %q, degraded %t, failover %t, step-up %t)",
+			o.Provider, o.Code, o.Degraded, o.Failover, o.StepUp)
 	}
 	return fmt.Sprintf("%s page (status %s, reason %s)", o.Page, o.Status, o.Reason)
 }
@@ -56,7 +61,8 @@ const readOutcome = `(function () {
   function text(id) { var e = document.getElementById(id); return e ? e.textContent.trim() : ""; }
   if (document.getElementById("success")) {
     return { page: "success", provider: text("res-provider"), code: text("res-code"),
-             degraded: text("res-degraded") === "true" };
+             degraded: text("res-degraded") === "true", failover: text("res-failover") === "true",
+             stepUp: text("res-stepup") === "true" };
   }
   if (document.getElementById("denied")) {
     return { page: "denied", status: text("denied-status"), reason: text("denied-reason") };

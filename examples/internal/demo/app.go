@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	captcha "github.com/captchakit/captcha/middleware"
@@ -36,8 +38,9 @@ const (
 // captcha.ErrUnavailable and the failback policy decides.
 const OutageFault = providertest.FaultHTTP503
 
-// Emulators holds the emulator the App started, if any; at most one field is
-// set. Tests reach through it for faults the page does not offer (e.g.
+// Emulators holds the emulators the App started, if any: at most one field
+// is set, except for Chain, which runs Tencent's and GeeTest's. Tests reach
+// through it for faults the page does not offer (e.g.
 // GeeTest.SetRegisterDown).
 type Emulators struct {
 	Tencent *tencenttest.Server
@@ -62,6 +65,8 @@ type App struct {
 	offline  bool
 	outage   atomic.Bool
 	page     pageConfig
+	chainOf  *chainState // Chain only
+	mu       sync.Mutex  // serialises the outage switches
 }
 
 // pageConfig is what the login page needs to load and drive the widget.
@@ -84,8 +89,19 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var credsG map[string]string
+	if cfg.Provider == Chain {
+		if creds, err = credentials(Tencent, cfg.Getenv); err == nil {
+			credsG, err = credentials(GeeTest4, cfg.Getenv)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	a := &App{cfg: cfg, offline: creds == nil}
 	switch cfg.Provider {
+	case Chain:
+		err = a.chain(creds, credsG)
 	case Tencent:
 		err = a.tencent(creds)
 	case Aliyun:
@@ -101,6 +117,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.ScriptURL != "" {
 		a.page.scriptURL = cfg.ScriptURL
+		if a.chainOf != nil {
+			a.chainOf.scripts[Tencent] = cfg.ScriptURL
+		}
 	}
 	return a, nil
 }
@@ -278,10 +297,20 @@ func (a *App) Emulators() Emulators { return a.emu }
 // before that each login fails with 503. So, turning the switch on, the demo
 // makes those calls at once (real calls to the emulator, which fail), so the
 // next login already sees the open breaker.
+//
+// For Chain it turns every vendor's switch (SetVendorOutage) on or off.
 func (a *App) SetOutage(on bool) {
 	if !a.offline {
 		return
 	}
+	if a.chainOf != nil {
+		for _, v := range ChainVendors {
+			_ = a.SetVendorOutage(v, on)
+		}
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	f := providertest.FaultNone
 	if on {
 		f = OutageFault
@@ -296,28 +325,32 @@ func (a *App) SetOutage(on bool) {
 	}
 	a.outage.Store(on)
 	if on {
-		a.openBreaker()
+		a.openBreaker(a.provider, a.cfg.Provider)
 	}
 }
 
 // openBreaker makes the failing vendor calls that open the provider's
 // breaker (captcha.DefaultConsecutiveFailures: five in a row), each with a
 // ticket the emulator minted, through captcha.Guard: the breaker every
-// Verifier on the provider shares.
-func (a *App) openBreaker() {
+// Verifier on the provider shares. p is the provider of vendor.
+func (a *App) openBreaker(p captcha.Provider, vendor string) {
 	ctx := context.Background()
 	for range captcha.DefaultConsecutiveFailures {
-		if p, ok := a.provider.(*geetest.V3); ok {
+		if p, ok := p.(*geetest.V3); ok {
 			_, _ = p.Register(ctx, nil) // register goes through the breaker itself
 			continue
 		}
-		t, err := a.mintTicket()
+		mint := a.mintTicket
+		if a.chainOf != nil {
+			mint = func() (captcha.Ticket, error) { return a.chainMint(vendor) }
+		}
+		t, err := mint()
 		if err != nil {
 			a.cfg.Logger.Warn("demo: minting a ticket to open the breaker", slog.Any("error", err))
 			return
 		}
-		_ = captcha.Guard(ctx, a.provider, func() error {
-			_, err := a.provider.Verify(ctx, t)
+		_ = captcha.Guard(ctx, p, func() error {
+			_, err := p.Verify(ctx, t)
 			return err
 		})
 	}
@@ -327,8 +360,7 @@ func (a *App) openBreaker() {
 func (a *App) mintTicket() (captcha.Ticket, error) {
 	switch {
 	case a.emu.Tencent != nil:
-		tk := a.emu.Tencent.Mint(tencenttest.DemoAppID)
-		return captcha.Ticket{Values: map[string]string{"ticket": tk.Ticket, "randstr": tk.Randstr}, ClientIP: "127.0.0.1"}, nil
+		return a.mintTencent(), nil
 	case a.emu.Aliyun != nil:
 		param := a.emu.Aliyun.MintParam(a.page.aliyun.scene)
 		return captcha.Ticket{Values: map[string]string{aliyun.DefaultParamField: param}, ClientIP: "127.0.0.1"}, nil
@@ -339,8 +371,25 @@ func (a *App) mintTicket() (captcha.Ticket, error) {
 	return captcha.Ticket{}, errors.New("no emulator")
 }
 
-// Outage reports whether the outage switch is on.
-func (a *App) Outage() bool { return a.outage.Load() }
+// mintTencent asks Tencent's emulator for a ticket it would pass.
+func (a *App) mintTencent() captcha.Ticket {
+	tk := a.emu.Tencent.Mint(tencenttest.DemoAppID)
+	return captcha.Ticket{Values: map[string]string{"ticket": tk.Ticket, "randstr": tk.Randstr}, ClientIP: "127.0.0.1"}
+}
+
+// Outage reports whether the outage switch is on; for Chain, whether any
+// vendor's is.
+func (a *App) Outage() bool {
+	if a.chainOf != nil {
+		for _, v := range ChainVendors {
+			if a.VendorOutage(v) {
+				return true
+			}
+		}
+		return false
+	}
+	return a.outage.Load()
+}
 
 // Close stops the emulator, if one was started.
 func (a *App) Close() error {
@@ -363,6 +412,10 @@ func (a *App) Close() error {
 //	POST /outage           the outage switch (only on the emulator)
 //	GET  /geetest/register the GeeTest v3 register step (only for geetest3,
 //	                       and not after UseProvider)
+//	GET  /altcha/challenge the proof of work's challenges (only for chain)
+//	GET  /static/altcha/altcha.min.js the altcha widget (only for chain)
+//
+// Chain needs GET /captcha/render too, from VerifierRoutes.
 func (a *App) Routes() []Route {
 	rs := []Route{{http.MethodGet, "/", http.HandlerFunc(a.serveLogin)}}
 	if a.offline {
@@ -371,16 +424,23 @@ func (a *App) Routes() []Route {
 	if a.register != nil {
 		rs = append(rs, Route{http.MethodGet, "/geetest/register", a.register})
 	}
-	return rs
+	return append(rs, a.chainRoutes()...)
 }
 
 // serveOutage flips the outage switch from the form's "outage" value and
-// sends the browser back to the login page.
+// sends the browser back to the login page. For Chain the form names the
+// vendor too ("vendor", one of ChainVendors).
 func (a *App) serveOutage(w http.ResponseWriter, r *http.Request) {
 	if !a.offline {
 		http.NotFound(w, r)
 		return
 	}
-	a.SetOutage(r.PostFormValue("outage") == "on")
+	on := r.PostFormValue("outage") == "on"
+	if a.chainOf == nil {
+		a.SetOutage(on)
+	} else if err := a.SetVendorOutage(r.PostFormValue("vendor"), on); err != nil {
+		http.Error(w, "unknown vendor: want one of "+strings.Join(ChainVendors, ", "), http.StatusBadRequest)
+		return
+	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -16,10 +16,20 @@ const (
 	Aliyun   = "aliyun"
 	GeeTest3 = "geetest3"
 	GeeTest4 = "geetest4"
+	// Chain is a failover chain rather than one vendor: Tencent, then
+	// GeeTest v4, then a self-hosted proof of work (package altcha), which
+	// is also the step-up for a browser that cannot load TCaptcha.js.
+	Chain = "chain"
 )
 
-// Providers lists the provider names in the order the help text shows them.
+// Providers lists the single-vendor provider names in the order the help
+// text shows them; -provider accepts Chain too.
 var Providers = []string{Tencent, Aliyun, GeeTest3, GeeTest4}
+
+// names is what -provider accepts, for the help text and its error.
+func names() string {
+	return strings.Join(append(Providers[:len(Providers):len(Providers)], Chain), ", ")
+}
 
 // DefaultAddr is the address the examples listen on unless -addr says
 // otherwise.
@@ -38,7 +48,8 @@ type Config struct {
 	// ScriptURL replaces the URL of the vendor's client script on the login
 	// page. Point it at an address that fails to load to watch the page's
 	// load-error path (Tencent's disaster-recovery ticket). Default: the
-	// emulator's stand-in script offline, the vendor's script online.
+	// emulator's stand-in script offline, the vendor's script online. For
+	// Chain it replaces Tencent's script, and the page offers the step-up.
 	ScriptURL string
 	// Getenv reads the credentials (see Credentials). Default: os.Getenv.
 	// Tests pass a function that returns "" to force the emulator.
@@ -67,7 +78,7 @@ func (c Config) withDefaults() Config {
 // ParseFlags reads the command line of the example called name:
 //
 //	-addr        listen address (default 127.0.0.1:8080)
-//	-provider    tencent, aliyun, geetest3 or geetest4 (default $CAPTCHA_PROVIDER, else tencent)
+//	-provider    tencent, aliyun, geetest3, geetest4 or chain (default $CAPTCHA_PROVIDER, else tencent)
 //	-script-url  replace the captcha script URL on the login page
 //
 // getenv supplies CAPTCHA_PROVIDER and, later, the credentials; usage and
@@ -85,7 +96,7 @@ func ParseFlags(name string, args []string, getenv func(string) string, stderr i
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", DefaultAddr, "listen `address`")
 	fs.StringVar(&cfg.Provider, "provider", def,
-		"captcha `provider`: "+strings.Join(Providers, ", ")+" (or set "+ProviderEnv+")")
+		"captcha `provider`: "+names()+" (or set "+ProviderEnv+")")
 	fs.StringVar(&cfg.ScriptURL, "script-url", "",
 		"replace the captcha script `URL` on the login page (e.g. one that fails to load)")
 	fs.Usage = func() {
@@ -102,12 +113,15 @@ func ParseFlags(name string, args []string, getenv func(string) string, stderr i
 		return Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	if !known(cfg.Provider) {
-		return Config{}, fmt.Errorf("unknown provider %q: want one of %s", cfg.Provider, strings.Join(Providers, ", "))
+		return Config{}, fmt.Errorf("unknown provider %q: want one of %s", cfg.Provider, names())
 	}
 	return cfg, nil
 }
 
 func known(p string) bool {
+	if p == Chain {
+		return true
+	}
 	for _, q := range Providers {
 		if p == q {
 			return true
@@ -118,7 +132,8 @@ func known(p string) bool {
 
 // Credentials lists, per provider, the environment variables that switch the
 // demo from the emulator to the real vendor. All of a provider's required
-// variables must be set, or none of them.
+// variables must be set, or none of them. Chain reads Tencent's and GeeTest
+// v4's: both sets, or neither.
 var Credentials = map[string][]string{
 	Tencent:  {"TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_APP_ID", "TENCENT_APP_SECRET_KEY"},
 	Aliyun:   {"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIYUN_CAPTCHA_SCENE_ID", "ALIYUN_CAPTCHA_PREFIX"},

@@ -34,6 +34,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "flags", args: []string{"-provider", "geetest4", "-addr", "127.0.0.1:0"}, provider: GeeTest4, addr: "127.0.0.1:0"},
 		{name: "environment", env: map[string]string{ProviderEnv: "aliyun"}, provider: Aliyun, addr: DefaultAddr},
 		{name: "flag beats environment", args: []string{"-provider", "geetest3"}, env: map[string]string{ProviderEnv: "aliyun"}, provider: GeeTest3, addr: DefaultAddr},
+		{name: "chain", args: []string{"-provider", "chain"}, provider: Chain, addr: DefaultAddr},
 		{name: "unknown provider", args: []string{"-provider", "recaptcha"}, wantErr: true},
 		{name: "unknown provider from environment", env: map[string]string{ProviderEnv: "hcaptcha"}, wantErr: true},
 		{name: "stray argument", args: []string{"tencent"}, wantErr: true},

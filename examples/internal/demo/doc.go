@@ -15,4 +15,11 @@
 // provider itself (on the emulator's URL, from Emulators, when offline),
 // mounts the register route, and hands the provider to the App with
 // UseProvider, so that the page and the outage switch use it.
+//
+// With -provider chain the demo is a failover chain: Tencent, then GeeTest
+// v4, then a self-hosted proof of work (package altcha), which is also the
+// step-up for a browser that cannot load TCaptcha.js. Each vendor has its
+// own emulator and outage switch; an example passes Options to captcha.New
+// and mounts VerifierRoutes beside Routes, and the login page asks GET
+// /captcha/render which widget to show.
 package demo

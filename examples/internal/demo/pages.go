@@ -57,6 +57,16 @@ type LoginPage struct {
 	ScriptURL string       // the vendor's client script, or the emulator's stand-in
 	Fields    []string     // the provider's ticket fields, hidden inputs of the form
 	JS        WidgetConfig // configuration for the page's script, JSON-encoded by html/template
+	// Switches are the Chain demo's outage switches, one per vendor; nil
+	// for a single vendor, whose one switch is Outage.
+	Switches []VendorSwitch
+}
+
+// VendorSwitch is one vendor's outage switch on the Chain login page.
+type VendorSwitch struct {
+	Vendor string // one of ChainVendors
+	Name   string // display name, e.g. "Tencent Cloud Captcha"
+	On     bool   // the vendor's outage switch is on
 }
 
 // WidgetConfig is the widget configuration the login page's script reads.
@@ -70,6 +80,11 @@ type WidgetConfig struct {
 	AliyunRegion string   `json:"aliyunRegion,omitempty"`
 	AliyunPrefix string   `json:"aliyunPrefix,omitempty"`
 	GeeTest4ID   string   `json:"geetest4Id,omitempty"`
+	// Render is where the Chain page asks which widget to show
+	// (RenderPath); Scripts maps each provider of the chain to its client
+	// script. Both are empty for a single vendor.
+	Render  string            `json:"render,omitempty"`
+	Scripts map[string]string `json:"scripts,omitempty"`
 }
 
 var vendors = map[string]string{
@@ -77,6 +92,7 @@ var vendors = map[string]string{
 	Aliyun:   "Alibaba Cloud CAPTCHA 2.0",
 	GeeTest3: "GeeTest v3",
 	GeeTest4: "GeeTest v4",
+	Chain:    "Tencent Cloud Captcha, failing over to GeeTest v4 and a proof of work",
 }
 
 // Login returns the data of the login page.
@@ -90,8 +106,21 @@ func (a *App) Login() LoginPage {
 		js.AliyunScene, js.AliyunRegion, js.AliyunPrefix = a.page.aliyun.scene, a.page.aliyun.region, a.page.aliyun.prefix
 	case GeeTest4:
 		js.GeeTest4ID = a.page.captchaID
+	case Chain:
+		// The page's hidden fields come from the render answer.
+		fields = nil
+		js.Fields = nil
+		js.TencentAppID = strconv.FormatUint(a.page.tencentID, 10)
+		js.GeeTest4ID = a.page.captchaID
+		js.Render = RenderPath
+		js.Scripts = a.chainOf.scripts
+	}
+	var switches []VendorSwitch
+	if a.chainOf != nil {
+		switches = a.chainPanel()
 	}
 	return LoginPage{
+		Switches:  switches,
 		Provider:  a.cfg.Provider,
 		Vendor:    vendors[a.cfg.Provider],
 		Offline:   a.offline,
@@ -118,16 +147,20 @@ type SuccessPage struct {
 	Outage  bool           // the outage switch is on
 	Result  captcha.Result // what the middleware stored for the handler
 	At      string         // Result.At in RFC 3339, UTC
+	Chain   bool           // the Chain demo: Vendor is the provider that verified
 }
 
 // Success returns the data of the success page for the user who logged in
 // and the Result the captcha middleware stored. res may be nil, which
 // cannot happen behind the middleware; the page then shows an empty Result.
 func (a *App) Success(user string, res *captcha.Result) SuccessPage {
-	p := SuccessPage{User: user, Vendor: vendors[a.cfg.Provider], Offline: a.offline, Outage: a.Outage()}
+	p := SuccessPage{User: user, Vendor: vendors[a.cfg.Provider], Offline: a.offline, Outage: a.Outage(), Chain: a.chainOf != nil}
 	if res != nil {
 		p.Result = *res
 		p.At = res.At.UTC().Format(time.RFC3339)
+	}
+	if p.Chain {
+		p.Vendor = chainName(p.Result.Provider)
 	}
 	if p.User == "" {
 		p.User = "guest"
