@@ -147,3 +147,22 @@ func TestChainMatrix(t *testing.T) {
 		})
 	}
 }
+
+// TestChainRender: the render answer names each vendor's public parameter
+// and no secret.
+func TestChainRender(t *testing.T) {
+	t.Parallel()
+	c := newChainRig(t)
+	v := verifier(t, c.tencent.provider, captcha.WithFailover(c.geetest.provider, c.pow))
+	if got := v.Render(); got.Provider != "tencent" || got.Params["appId"] == "" {
+		t.Errorf("healthy: render %+v, want tencent with its appId", got)
+	}
+	trip(t, c.tencent)
+	if got := v.Render(); got.Provider != "geetest4" || got.Params["captchaId"] == "" || !got.Failover {
+		t.Errorf("tencent down: render %+v, want geetest4 with its captchaId", got)
+	}
+	trip(t, c.geetest)
+	if got := v.Render(); got.Provider != "altcha" || got.Params["challengeurl"] != altcha.DefaultChallengeURL {
+		t.Errorf("both down: render %+v, want altcha with its challenge URL", got)
+	}
+}
