@@ -55,6 +55,10 @@ var (
 	// ErrFailbackDenied is returned when the vendor was unavailable and the
 	// failback policy or its budget refused the ticket. Status 403.
 	ErrFailbackDenied = errors.New("captcha: failback denied")
+	// ErrStepUpRequired is returned when the risk policy (WithRiskPolicy)
+	// asks for a step-up instead of a pass: the page should offer the
+	// Verifier's step-up. Status 403.
+	ErrStepUpRequired = errors.New("captcha: step-up required")
 	// ErrLedger is returned when the ledger could not record a claim or a
 	// budget (a Redis outage, a full in-memory ledger). It fails closed.
 	// Status 503.
@@ -119,6 +123,7 @@ const (
 //	ErrReplayed         403     answer    never
 //	ErrNoServerStatus   403     answer    never
 //	ErrFailbackDenied   403     answer    (the policy's own refusal)
+//	ErrStepUpRequired   403     answer    never
 //	ErrOfflineTicket    503     excluded  while the breaker is open
 //	ErrNotSent          503     excluded  while the breaker is open
 //	ErrUnavailable      503     failure   while the breaker is open
@@ -140,6 +145,7 @@ var outcomes = [...]struct {
 	{ErrReplayed, http.StatusForbidden, healthAnswer},
 	{ErrNoServerStatus, http.StatusForbidden, healthAnswer},
 	{ErrFailbackDenied, http.StatusForbidden, healthAnswer},
+	{ErrStepUpRequired, http.StatusForbidden, healthAnswer},
 	{ErrOfflineTicket, http.StatusServiceUnavailable, healthExcluded},
 	{ErrNotSent, http.StatusServiceUnavailable, healthExcluded},
 	{ErrUnavailable, http.StatusServiceUnavailable, healthFailure},
@@ -161,7 +167,8 @@ func classify(err error) int {
 // StatusCode maps an error returned by a Verifier to an HTTP status, by the
 // package's outcome table: 200 for nil; 400 for [ErrBadRequest]; 413 for
 // [ErrBodyTooLarge]; 403 for [ErrMissingTicket], [ErrRejected],
-// [ErrReplayed], [ErrNoServerStatus] and [ErrFailbackDenied]; 503 for
+// [ErrReplayed], [ErrNoServerStatus], [ErrFailbackDenied] and
+// [ErrStepUpRequired]; 503 for
 // [ErrUnavailable] (with [ErrOfflineTicket] or [ErrNotSent]), [ErrThrottled]
 // and [ErrLedger]; 500 for [ErrMisconfigured] and any other error.
 func StatusCode(err error) int {

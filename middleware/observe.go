@@ -17,7 +17,8 @@ type Event struct {
 	// Outcome is the verification's class: "pass", "degraded", "failover",
 	// "step-up" or "skipped" for a request let through; for one refused, the
 	// class of its error: "bad-request", "too-large", "missing", "rejected",
-	// "replayed", "no-server-status", "failback-denied", "offline-ticket",
+	// "replayed", "no-server-status", "failback-denied", "step-up-required",
+	// "offline-ticket",
 	// "not-sent", "unavailable", "throttled", "ledger", "misconfigured".
 	Outcome string
 	// Code is the vendor's verdict code or the core's reason ("failback",
@@ -82,10 +83,13 @@ func UnsafeSkipVerify(skip func(r *http.Request) bool) Option {
 	return optionFunc(func(c *config) { c.skip = skip })
 }
 
-// outcomeNames names the rows of outcomes, in order.
-var outcomeNames = [len(outcomes)]string{
+// outcomeNames names the rows of outcomes, in order; the assignment below
+// fails to compile when the two lengths differ.
+var _ [len(outcomes)]string = outcomeNames
+
+var outcomeNames = [...]string{
 	"bad-request", "too-large", "missing", "rejected", "replayed", "no-server-status",
-	"failback-denied", "offline-ticket", "not-sent", "unavailable", "throttled", "ledger", "misconfigured",
+	"failback-denied", "step-up-required", "offline-ticket", "not-sent", "unavailable", "throttled", "ledger", "misconfigured",
 }
 
 // outcomeOf names the class of a verification's result.

@@ -34,6 +34,7 @@ type config struct {
 	stepUpBudget Budget
 	observer     Observer                 // WithObserver
 	skip         func(*http.Request) bool // UnsafeSkipVerify
+	risk         func(*Result) RiskAction // WithRiskPolicy
 }
 
 // DefaultTimeout bounds one verification unless WithTimeout says otherwise.

@@ -233,6 +233,11 @@ func (v *Verifier) verify(r *http.Request, attrs []slog.Attr) (*Result, error) {
 	}
 	defer vr.call.cancel()
 	res, err := v.decide(vr, r)
+	if err == nil {
+		if rerr := v.judgeRisk(res); rerr != nil {
+			res, err = nil, rerr
+		}
+	}
 	v.report(&vr.call, vr.call.deadline.Add(-v.cfg.timeout), vr.called, res, err)
 	return res, err
 }
