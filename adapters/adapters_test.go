@@ -184,6 +184,12 @@ type site struct {
 	c   *http.Client
 	emu *geetesttest.Server // GeeTest rows only
 	log *logtest.Buffer
+
+	// mint returns a fresh token of the given kind (see mintKind) for the
+	// siteverify rows' provider, and the field it is posted in; fault
+	// injects a fault into that provider's emulator.
+	mint  func(kind mintKind) (field, token string)
+	fault func(providertest.Fault)
 }
 
 type reply struct {
@@ -329,6 +335,9 @@ type providerKind int
 const (
 	fakeProvider providerKind = iota
 	geeTestV3
+	turnstileKind
+	hcaptchaKind
+	recaptchaV3Kind
 )
 
 // row is one behaviour every framework must show: the same requests, the
@@ -513,6 +522,80 @@ var rows = []row{
 		},
 		want: []reply{{403, forbidden}},
 	},
+	{
+		name:     "Turnstile pass, replay refused",
+		provider: turnstileKind,
+		run: func(t *testing.T, s *site) []reply {
+			body := s.token(t, human, "user", "frank")
+			return []reply{s.post(t, formType, body), s.post(t, formType, body)}
+		},
+		want: []reply{{200, "welcome frank provider=turnstile degraded=false\n"}, {403, forbidden}},
+	},
+	{
+		name:     "Turnstile token solved on another site",
+		provider: turnstileKind,
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, s.token(t, elsewhere, "user", "frank"))}
+		},
+		want: []reply{{403, forbidden}},
+	},
+	{
+		name:     "Turnstile down, degraded pass",
+		provider: turnstileKind,
+		run: func(t *testing.T, s *site) []reply {
+			s.fault(providertest.FaultHTTP503)
+			for i := range 5 { // opens the provider's breaker
+				if got := s.post(t, formType, s.token(t, human)); got.status != http.StatusServiceUnavailable {
+					t.Fatalf("opening the breaker: request %d = %v, want 503", i, got)
+				}
+			}
+			return []reply{s.post(t, formType, s.token(t, human, "user", "frank"))}
+		},
+		want:    []reply{{200, "welcome frank provider=turnstile degraded=true\n"}},
+		wantLog: "captcha: degraded pass",
+	},
+	{
+		name:     "hCaptcha pass in a JSON body",
+		provider: hcaptchaKind,
+		run: func(t *testing.T, s *site) []reply {
+			field, token := s.mint(human)
+			body, err := json.Marshal(map[string]string{"user": "gina", field: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []reply{s.post(t, jsonType, string(body))}
+		},
+		want: []reply{{200, "welcome gina provider=hcaptcha degraded=false\n"}},
+	},
+	{
+		// The widget also fills g-recaptcha-response; the provider reads
+		// only h-captcha-response.
+		name:     "hCaptcha token in g-recaptcha-response only",
+		provider: hcaptchaKind,
+		run: func(t *testing.T, s *site) []reply {
+			_, token := s.mint(human)
+			return []reply{s.post(t, formType, url.Values{"user": {"gina"}, "g-recaptcha-response": {token}}.Encode())}
+		},
+		want: []reply{{403, forbidden}},
+	},
+	{
+		name:     "reCAPTCHA v3 pass, multipart",
+		provider: recaptchaV3Kind,
+		run: func(t *testing.T, s *site) []reply {
+			field, token := s.mint(human)
+			ct, body := multipartBody(t, "user", "hank", field, token)
+			return []reply{s.post(t, ct, body)}
+		},
+		want: []reply{{200, "welcome hank provider=recaptcha3 degraded=false\n"}},
+	},
+	{
+		name:     "reCAPTCHA v3 low score",
+		provider: recaptchaV3Kind,
+		run: func(t *testing.T, s *site) []reply {
+			return []reply{s.post(t, formType, s.token(t, bot, "user", "hank"), "Accept", "application/json")}
+		},
+		want: []reply{{403, forbiddenJSON}},
+	},
 }
 
 var cookieKey = []byte("adapters-test-hash-key-32-bytes!")
@@ -525,6 +608,8 @@ func newSite(t *testing.T, fw framework, rw row) *site {
 		register http.Handler
 	)
 	switch rw.provider {
+	case turnstileKind, hcaptchaKind, recaptchaV3Kind:
+		p = newSiteverify(t, s, rw.provider)
 	case geeTestV3:
 		s.emu = geetesttest.NewServer(t, geetesttest.Config{})
 		keys := sessions.NewCookieStore(cookieKey)

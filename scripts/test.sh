@@ -43,7 +43,7 @@ fi
 # Each module is vetted and tested on its own, as its users build it: the
 # workspace (go.work), which lets the examples run from the root, is off.
 export GOWORK=off
-modules=(. examples sdkcompat geetestcompat altchacompat)
+modules=(. examples sdkcompat geetestcompat altchacompat siteverifycompat)
 test_timeout=${CAPTCHAKIT_TEST_TIMEOUT:-20m}
 
 # From here on a failing check does not stop the script: step records it.

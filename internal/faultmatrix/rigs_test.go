@@ -55,6 +55,10 @@ var rigs = []struct {
 	{"aliyun", aliyunRig},
 	{"geetest3", geetest3Rig},
 	{"geetest4", geetest4Rig},
+	{"turnstile", turnstileRig},
+	{"hcaptcha", hcaptchaRig},
+	{"recaptcha2", recaptcha2Rig},
+	{"recaptcha3", recaptcha3Rig},
 }
 
 func formRequest(values url.Values) *http.Request {
