@@ -7,6 +7,7 @@ replace github.com/captchakit/captcha => ../
 require (
 	github.com/alibabacloud-go/darabonba-openapi/v2 v2.1.13
 	github.com/alibabacloud-go/tea v1.5.4
+	github.com/aliyun/credentials-go v1.4.5
 	github.com/captchakit/captcha v0.0.0-00010101000000-000000000000
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.103
 )
@@ -15,7 +16,6 @@ require (
 	github.com/alibabacloud-go/alibabacloud-gateway-spi v0.0.5 // indirect
 	github.com/alibabacloud-go/debug v1.0.1 // indirect
 	github.com/alibabacloud-go/tea-utils/v2 v2.0.9 // indirect
-	github.com/aliyun/credentials-go v1.4.5 // indirect
 	github.com/clbanning/mxj/v2 v2.7.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect

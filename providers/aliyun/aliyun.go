@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/captchakit/captcha/internal/vendorhttp"
@@ -47,17 +48,25 @@ const MaxParamLen = 8 << 10
 // rejects locally, without a call, for being longer than MaxParamLen.
 const CodeParamTooLong = "param-too-long"
 
-// Config configures a Provider. AccessKeyID, AccessKeySecret and SceneID are
-// required; everything else has a default.
+// Config configures a Provider. SceneID and either AccessKeyID and
+// AccessKeySecret or Credentials are required; everything else has a
+// default.
 type Config struct {
-	// AccessKeyID is the AccessKey ID (or the STS temporary key ID). Required.
+	// AccessKeyID is the AccessKey ID (or the STS temporary key ID). Required
+	// unless Credentials is set.
 	AccessKeyID string
-	// AccessKeySecret is the AccessKey secret. Required. It never appears in
-	// errors.
+	// AccessKeySecret is the AccessKey secret. Required unless Credentials is
+	// set. It never appears in errors.
 	AccessKeySecret string
 	// SecurityToken is the STS security token that goes with a temporary
 	// AccessKey. Default: empty (a long-term AccessKey).
 	SecurityToken string
+	// Credentials, instead of AccessKeyID, AccessKeySecret and
+	// SecurityToken, supplies credentials that change without rebuilding the
+	// provider (STS tokens, RAM roles): it is read once per verification.
+	// github.com/aliyun/credentials-go fits through a CredentialFunc; see
+	// [CredentialSource]. Default: nil (the static fields above).
+	Credentials CredentialSource
 	// SceneID is the scene ID from the CAPTCHA console. It is always sent
 	// from here, never taken from the request, so a tampered page cannot
 	// switch scenes (the vendor answers F012). Required.
@@ -92,8 +101,9 @@ type Config struct {
 // Provider verifies Alibaba Cloud CAPTCHA 2.0 tickets with
 // VerifyIntelligentCaptcha. It is stateless and safe for concurrent use.
 type Provider struct {
-	keyID    string
-	token    string
+	static   keyed // the Config's AccessKeyID, SecurityToken and AccessKeySecret
+	source   CredentialSource
+	current  atomic.Pointer[keyed] // signs with what source gave last
 	sceneID  string
 	field    string
 	fields   []string
@@ -101,7 +111,6 @@ type Provider struct {
 	host     string
 	client   *http.Client
 	timeout  time.Duration
-	signer   *signer
 	bodyTail []byte // "&SceneId=<escaped scene>"
 	now      func() time.Time
 }
@@ -114,17 +123,12 @@ var (
 
 // New validates cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
-	if cfg.AccessKeyID == "" {
-		return nil, errors.New("aliyun: Config.AccessKeyID is required")
-	}
-	if !printable(cfg.AccessKeyID) {
-		return nil, errors.New("aliyun: Config.AccessKeyID must be printable ASCII without spaces")
-	}
-	if cfg.AccessKeySecret == "" {
-		return nil, errors.New("aliyun: Config.AccessKeySecret is required")
-	}
-	if strings.ContainsAny(cfg.SecurityToken, "\r\n") {
-		return nil, errors.New("aliyun: Config.SecurityToken must not contain line breaks")
+	if cfg.Credentials != nil {
+		if cfg.AccessKeyID != "" || cfg.AccessKeySecret != "" || cfg.SecurityToken != "" {
+			return nil, errors.New("aliyun: Config.Credentials and Config.AccessKeyID, AccessKeySecret or SecurityToken are mutually exclusive")
+		}
+	} else if err := checkStatic(cfg); err != nil {
+		return nil, err
 	}
 	if cfg.SceneID == "" {
 		return nil, errors.New("aliyun: Config.SceneID is required")
@@ -155,9 +159,8 @@ func New(cfg Config) (*Provider, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Provider{
-		keyID:    cfg.AccessKeyID,
-		token:    cfg.SecurityToken,
+	p := &Provider{
+		source:   cfg.Credentials,
 		sceneID:  cfg.SceneID,
 		field:    field,
 		fields:   []string{field},
@@ -165,10 +168,29 @@ func New(cfg Config) (*Provider, error) {
 		host:     host,
 		client:   vendorhttp.Client(cfg.HTTPClient),
 		timeout:  timeout,
-		signer:   newSigner(cfg.AccessKeySecret),
 		bodyTail: tail,
 		now:      now,
-	}, nil
+	}
+	if cfg.Credentials == nil {
+		p.static = keyed{keyID: cfg.AccessKeyID, token: cfg.SecurityToken, secret: cfg.AccessKeySecret, signer: newSigner(cfg.AccessKeySecret)}
+	}
+	return p, nil
+}
+
+// checkStatic checks the static credentials: AccessKeyID, AccessKeySecret,
+// SecurityToken.
+func checkStatic(cfg Config) error {
+	switch {
+	case cfg.AccessKeyID == "":
+		return errors.New("aliyun: Config.AccessKeyID is required")
+	case !printable(cfg.AccessKeyID):
+		return errors.New("aliyun: Config.AccessKeyID must be printable ASCII without spaces")
+	case cfg.AccessKeySecret == "":
+		return errors.New("aliyun: Config.AccessKeySecret is required")
+	case strings.ContainsAny(cfg.SecurityToken, "\r\n"):
+		return errors.New("aliyun: Config.SecurityToken must not contain line breaks")
+	}
+	return nil
 }
 
 // endpoint resolves the request URL and the signed host from cfg.
@@ -237,10 +259,14 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	if len(param) > MaxParamLen {
 		return captcha.Result{Code: CodeParamTooLong}, nil
 	}
+	k, err := p.credentials(ctx)
+	if err != nil {
+		return captcha.Result{}, err
+	}
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	res, err := vendorhttp.Exchange(ctx, p.client, Name, p.timeout, func(ctx context.Context) (*http.Request, error) {
-		return p.newRequest(ctx, param, p.now(), nonce)
+		return p.newRequest(ctx, k, param, p.now(), nonce)
 	}, readReply)
 	if err != nil {
 		return captcha.Result{}, err
@@ -263,7 +289,7 @@ var (
 // The body is a string reader, so the transport can rewind it (GetBody) and
 // resend the request when a kept-alive connection turns out to be closed
 // before anything was written, instead of failing the verification.
-func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, nonce [16]byte) (*http.Request, error) {
+func (p *Provider) newRequest(ctx context.Context, k *keyed, param string, now time.Time, nonce [16]byte) (*http.Request, error) {
 	buf := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(buf)
 	buf.Grow(len("CaptchaVerifyParam=") + 3*len(param) + len(p.bodyTail))
@@ -271,7 +297,7 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 	b = append(b, "CaptchaVerifyParam="...)
 	b = appendFormEscape(b, param)
 	b = append(b, p.bodyTail...)
-	vals := p.sign(b, now, nonce)
+	vals := p.sign(k, b, now, nonce)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(string(b)))
 	if err != nil {
@@ -288,7 +314,7 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 	h["X-Acs-Signature-Nonce"] = vals[1:2:2]
 	h["X-Acs-Content-Sha256"] = vals[2:3:3]
 	h["Authorization"] = vals[3:4:4]
-	if p.token != "" {
+	if k.token != "" {
 		h["X-Acs-Accesskey-Id"] = vals[4:5:5]
 		h["X-Acs-Security-Token"] = vals[5:6:6]
 	}
@@ -298,7 +324,7 @@ func (p *Provider) newRequest(ctx context.Context, param string, now time.Time, 
 // sign returns the header values for body signed at now with nonce: date,
 // nonce, content hash and Authorization, then (with STS) the key ID and the
 // token.
-func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) []string {
+func (p *Provider) sign(k *keyed, body []byte, now time.Time, nonce [16]byte) []string {
 	scratch := vendorhttp.Buffer()
 	defer vendorhttp.PutBuffer(scratch)
 	scratch.Grow(2048)
@@ -324,21 +350,21 @@ func (p *Provider) sign(body []byte, now time.Time, nonce [16]byte) []string {
 		{"x-acs-version", Version},
 	}
 	n := 7
-	if p.token != "" {
-		hs[n] = header{"x-acs-accesskey-id", p.keyID}
-		hs[n+1] = header{"x-acs-security-token", p.token}
+	if k.token != "" {
+		hs[n] = header{"x-acs-accesskey-id", k.keyID}
+		hs[n+1] = header{"x-acs-security-token", k.token}
 		n += 2
 	}
 	// The canonical request and then the Authorization go into the rest of
 	// the scratch space.
 	cr, s, e := appendCanonicalRequest(b[len(b):], http.MethodPost, "/", nil, hs[:n], payload)
-	sig := p.signer.signature(cr)
-	auth := appendAuthorization(cr[len(cr):], p.keyID, cr[s:e], sig[:])
+	sig := k.signer.signature(cr)
+	auth := appendAuthorization(cr[len(cr):], k.keyID, cr[s:e], sig[:])
 
 	vals := make([]string, 4, 6)
 	vals[0], vals[1], vals[2], vals[3] = date, nonceHex, payload, string(auth)
-	if p.token != "" {
-		vals = append(vals, p.keyID, p.token)
+	if k.token != "" {
+		vals = append(vals, k.keyID, k.token)
 	}
 	return vals
 }

@@ -20,6 +20,19 @@
 // x-acs-date. Replies of the usual shape are decoded by a small strict
 // parser; anything else falls back to encoding/json.
 //
+// # Credentials
+//
+// The static AccessKeyID, AccessKeySecret and SecurityToken fields suit a
+// long-term AccessKey. For credentials that change while the program runs
+// (STS tokens, RAM roles of the instance, rotation from a secret store), set
+// Config.Credentials to a [CredentialSource], read once per verification;
+// [CredentialSource] shows the adapter for github.com/aliyun/credentials-go,
+// and [RotatingCredential] holds credentials the program replaces itself.
+// A temporary key's token is sent in the signed x-acs-security-token header
+// (with x-acs-accesskey-id), as the SDK does under ACS3. A source that fails,
+// or gives empty or malformed credentials, fails the verification with
+// captcha.ErrMisconfigured: it never opens failback.
+//
 // # Outcomes
 //
 //   - Result.VerifyResult true with a T-code (T001, T005, T006): Passed, the

@@ -127,7 +127,7 @@ func TestVectorA5(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2023, 10, 26, 18, 22, 32, 0, time.FixedZone("CST", 8*3600))
-	req, err := p.newRequest(t.Context(), `{"sceneId":"abc123","certifyId":"xyz","deviceToken":"dt","data":"d"}`, now, nonce)
+	req, err := p.newRequest(t.Context(), &p.static, `{"sceneId":"abc123","certifyId":"xyz","deviceToken":"dt","data":"d"}`, now, nonce)
 	if err != nil {
 		t.Fatal(err)
 	}

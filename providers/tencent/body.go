@@ -10,7 +10,8 @@ import (
 //
 //	{"CaptchaType":9,"Ticket":"…","UserIp":"…","Randstr":"…","CaptchaAppId":N,"AppSecretKey":"…"}
 //
-// tail is the constant end of the object, from appendBodyTail.
+// (with the optional parameters Config asks for before the '}'). tail is the
+// constant end of the object, from appendBodyTail.
 func appendBody(dst []byte, ticket, userIP, randstr string, tail []byte) []byte {
 	dst = append(dst, `{"CaptchaType":9,"Ticket":`...)
 	dst = appendJSONString(dst, ticket)
@@ -21,14 +22,33 @@ func appendBody(dst []byte, ticket, userIP, randstr string, tail []byte) []byte 
 	return append(dst, tail...)
 }
 
+// bodyOptions are the optional request parameters; zero values are not
+// sent.
+type bodyOptions struct {
+	businessID, sceneID uint64
+	needGetCaptchaTime  bool
+}
+
 // appendBodyTail appends the part of the body that is the same for every
-// request of one app: `,"CaptchaAppId":N,"AppSecretKey":"…"}`. CaptchaAppId
-// is a JSON number, as the API requires.
-func appendBodyTail(dst []byte, appID uint64, appSecretKey string) []byte {
+// request of one app: `,"CaptchaAppId":N,"AppSecretKey":"…"`, then
+// `,"BusinessId":N`, `,"SceneId":N` and `,"NeedGetCaptchaTime":1` as opts
+// asks, and the closing '}'. The IDs are JSON numbers, as the API requires.
+func appendBodyTail(dst []byte, appID uint64, appSecretKey string, opts bodyOptions) []byte {
 	dst = append(dst, `,"CaptchaAppId":`...)
 	dst = strconv.AppendUint(dst, appID, 10)
 	dst = append(dst, `,"AppSecretKey":`...)
 	dst = appendJSONString(dst, appSecretKey)
+	if opts.businessID != 0 {
+		dst = append(dst, `,"BusinessId":`...)
+		dst = strconv.AppendUint(dst, opts.businessID, 10)
+	}
+	if opts.sceneID != 0 {
+		dst = append(dst, `,"SceneId":`...)
+		dst = strconv.AppendUint(dst, opts.sceneID, 10)
+	}
+	if opts.needGetCaptchaTime {
+		dst = append(dst, `,"NeedGetCaptchaTime":1`...)
+	}
 	return append(dst, '}')
 }
 

@@ -8,7 +8,7 @@ import (
 
 func TestAppendBodyT3(t *testing.T) {
 	t.Parallel()
-	tail := appendBodyTail(nil, 199999164, "E4kwK9AcXQMHkktiItyMEyQPn")
+	tail := appendBodyTail(nil, 199999164, "E4kwK9AcXQMHkktiItyMEyQPn", bodyOptions{})
 	got := string(appendBody(nil, "tr03XaCUZ", "127.0.0.1", "@Vki", tail))
 	if got != vecT3Body {
 		t.Errorf("body =\n%s\nwant\n%s", got, vecT3Body)
@@ -64,28 +64,41 @@ func FuzzAppendJSONString(f *testing.F) {
 }
 
 // FuzzAppendBody checks that the whole body decodes, with encoding/json, to
-// the fields it was built from, with CaptchaAppId a number.
+// the fields it was built from, with CaptchaAppId, BusinessId, SceneId and
+// NeedGetCaptchaTime numbers, the optional ones present only when set.
 func FuzzAppendBody(f *testing.F) {
-	f.Add("tr03XaCUZ", "127.0.0.1", "@Vki", uint64(199999164), "E4kwK9AcXQMHkktiItyMEyQPn")
-	f.Add(`"}`, "::1", "\x00", uint64(1<<64-1), `\`)
-	f.Fuzz(func(t *testing.T, ticket, ip, randstr string, appID uint64, secret string) {
-		body := appendBody(nil, ticket, ip, randstr, appendBodyTail(nil, appID, secret))
+	f.Add("tr03XaCUZ", "127.0.0.1", "@Vki", uint64(199999164), "E4kwK9AcXQMHkktiItyMEyQPn", uint64(0), uint64(0), false)
+	f.Add(`"}`, "::1", "\x00", uint64(1<<64-1), `\`, uint64(1<<64-1), uint64(1), true)
+	f.Fuzz(func(t *testing.T, ticket, ip, randstr string, appID uint64, secret string, business, scene uint64, needTime bool) {
+		opts := bodyOptions{businessID: business, sceneID: scene, needGetCaptchaTime: needTime}
+		body := appendBody(nil, ticket, ip, randstr, appendBodyTail(nil, appID, secret, opts))
 		var got struct {
-			CaptchaType  int
-			Ticket       string
-			UserIp       string
-			Randstr      string
-			CaptchaAppId json.Number
-			AppSecretKey string
+			CaptchaType        int
+			Ticket             string
+			UserIp             string
+			Randstr            string
+			CaptchaAppId       json.Number
+			AppSecretKey       string
+			BusinessId         *json.Number
+			SceneId            *json.Number
+			NeedGetCaptchaTime *json.Number
 		}
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatalf("Unmarshal(%s): %v", body, err)
 		}
 		// Invalid UTF-8 comes back with U+FFFD, so only valid strings round-trip.
 		same := func(got, want string) bool { return !utf8.ValidString(want) || got == want }
+		opt := func(got *json.Number, want uint64) bool {
+			return (want == 0 && got == nil) || (want != 0 && got != nil && got.String() == itoaU(want))
+		}
+		need := uint64(0)
+		if needTime {
+			need = 1
+		}
 		if got.CaptchaType != 9 || got.CaptchaAppId.String() != itoaU(appID) ||
 			!same(got.Ticket, ticket) || !same(got.UserIp, ip) ||
-			!same(got.Randstr, randstr) || !same(got.AppSecretKey, secret) {
+			!same(got.Randstr, randstr) || !same(got.AppSecretKey, secret) ||
+			!opt(got.BusinessId, business) || !opt(got.SceneId, scene) || !opt(got.NeedGetCaptchaTime, need) {
 			t.Fatalf("body %s decodes to %+v", body, got)
 		}
 	})

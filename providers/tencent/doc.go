@@ -32,6 +32,32 @@
 // The error envelope wins whatever the HTTP status, as in the official SDK;
 // its code is in captcha.VerifyError.Code.
 //
+// # Optional fields
+//
+// Config.NeedGetCaptchaTime, BusinessID and SceneID send the request's
+// optional NeedGetCaptchaTime, BusinessId and SceneId. A verdict whose reply
+// carries any of Score, EvilBitmap, DeviceRiskCategory, GetCaptchaTime or
+// SubmitCaptchaTime has them in Result.Extra as a *[Extra]; Score (0 to 100,
+// higher riskier, per the API reference) is also in Result.RawScore, and
+// normalised into Result.Score as 1 - Score/100 (so that higher means more
+// human) with Result.HasScore set. These fields are information: their
+// absence or an unexpected type never changes the verdict.
+//
+// # Credentials
+//
+// The static SecretID, SecretKey and Token fields suit a long-term key. For
+// credentials that change while the program runs (temporary STS keys,
+// instance roles, rotation from a secret store), set Config.Credentials to a
+// [CredentialSource], read once per verification. The official SDK's types
+// fit as they are, since the method set is its common.CredentialIface's:
+//
+//	cred := common.NewTokenCredential(id, key, token) // or a CvmRoleProvider's, a RoleArnProvider's
+//	p, err := tencent.New(tencent.Config{Credentials: cred, AppID: ..., AppSecretKey: ...})
+//
+// [RotatingCredential] holds credentials the program replaces itself. A
+// source that fails, or gives empty or malformed credentials, fails the
+// verification with captcha.ErrMisconfigured: it never opens failback.
+//
 // # Disaster-recovery tickets
 //
 // When TCaptcha.js cannot reach Tencent, the page builds a ticket itself,

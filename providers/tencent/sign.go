@@ -3,8 +3,11 @@ package tencent
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
+	"hash"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,22 +25,80 @@ const Service = "captcha"
 // "content-type;host" that the official Go SDK uses.
 //
 // The signing key depends only on the secret key, the UTC date and the
-// service, so a Signer derives it once per UTC day and caches it. A Signer is
-// safe for concurrent use.
+// service, so a Signer derives it once per UTC day and caches it, with the
+// HMAC's inner and outer SHA-256 states after the key's pads. The canonical
+// request starts with the same bytes for every request of one content type,
+// so the SHA-256 state after them is cached too. A Signer is safe for
+// concurrent use.
 type Signer struct {
 	secretID  string
 	secretKey string
 	service   string
 	host      string
 	day       atomic.Pointer[dayKey]
+	prefix    atomic.Pointer[crPrefix]
 }
 
-// dayKey is the signing key of one UTC day, with the HMAC pads precomputed.
+// dayKey is the signing key of one UTC day, with the HMAC pads precomputed
+// and the SHA-256 states after each pad saved.
 type dayKey struct {
-	day  int64    // days since the Unix epoch
-	date [10]byte // "YYYY-MM-DD"
-	ipad [sha256.BlockSize]byte
-	opad [sha256.BlockSize]byte
+	day   int64    // days since the Unix epoch
+	date  [10]byte // "YYYY-MM-DD"
+	ipad  [sha256.BlockSize]byte
+	opad  [sha256.BlockSize]byte
+	inner savedState // SHA-256 after ipad
+	outer savedState // SHA-256 after opad
+}
+
+// crPrefix is the SHA-256 state after the part of the canonical request
+// that precedes the payload hash, for one Content-Type value.
+type crPrefix struct {
+	contentType string
+	state       savedState
+}
+
+// sigState is the scratch space of one signature: a SHA-256 that resumes
+// from saved states, and buffers that live with it, so that nothing is
+// allocated per call (a slice passed to hash.Hash.Write escapes).
+type sigState struct {
+	h   hash.Hash
+	u   encoding.BinaryUnmarshaler // h, to resume a saved state
+	buf [256]byte
+	sum [sha256.Size]byte
+}
+
+var sigStates = sync.Pool{New: func() any {
+	h := sha256.New()
+	u, _ := h.(encoding.BinaryUnmarshaler)
+	return &sigState{h: h, u: u}
+}}
+
+// savedState is the SHA-256 state after msg, marshaled, and msg itself, for
+// a hash that could not resume from the state (none that crypto/sha256
+// makes) to write it again.
+type savedState struct {
+	state []byte
+	msg   []byte
+}
+
+// saveState returns the SHA-256 state after msg.
+func saveState(msg []byte) savedState {
+	h := sha256.New()
+	h.Write(msg)
+	s := savedState{msg: append([]byte(nil), msg...)}
+	if m, ok := h.(encoding.BinaryMarshaler); ok {
+		s.state, _ = m.MarshalBinary()
+	}
+	return s
+}
+
+// resume sets the hash to a saved state.
+func (st *sigState) resume(s savedState) {
+	if s.state != nil && st.u != nil && st.u.UnmarshalBinary(s.state) == nil {
+		return
+	}
+	st.h.Reset()
+	st.h.Write(s.msg)
 }
 
 // NewSigner returns a Signer for the key pair, the service name (Service for
@@ -55,41 +116,68 @@ func (s *Signer) Authorization(timestamp int64, contentType string, body []byte)
 }
 
 // appendAuthorization appends the Authorization header value to dst. It does
-// not allocate when dst has room.
+// not allocate when dst has room (after the first call of a UTC day and of
+// a content type).
 func (s *Signer) appendAuthorization(dst []byte, timestamp int64, contentType string, body []byte) []byte {
-	k := s.key(timestamp)
-
-	// CanonicalRequest: method, URI, query, headers, signed headers, payload hash.
 	payload := sha256.Sum256(body)
-	var crBuf [512]byte
-	cr := append(crBuf[:0], "POST\n/\n\ncontent-type:"...)
-	cr = appendCanonicalValue(cr, contentType)
-	cr = append(cr, "\nhost:"...)
-	cr = appendCanonicalValue(cr, s.host)
-	cr = append(cr, "\n\ncontent-type;host\n"...)
-	cr = hex.AppendEncode(cr, payload[:])
-	crHash := sha256.Sum256(cr)
+	return s.appendAuthorizationHashed(dst, timestamp, contentType, &payload)
+}
 
-	// StringToSign, hashed with the day's key (HMAC-SHA256 on the cached pads).
-	var msgBuf [sha256.BlockSize + 256]byte
-	msg := append(msgBuf[:0], k.ipad[:]...)
-	msg = append(msg, Algorithm+"\n"...)
+// appendAuthorizationHashed is appendAuthorization for a body whose SHA-256
+// is payload.
+func (s *Signer) appendAuthorizationHashed(dst []byte, timestamp int64, contentType string, payload *[sha256.Size]byte) []byte {
+	k := s.key(timestamp)
+	st, _ := sigStates.Get().(*sigState)
+
+	// CanonicalRequest: method, URI, query, headers and signed headers (the
+	// cached prefix), then the payload hash.
+	st.resume(s.canonicalPrefix(contentType))
+	st.h.Write(hex.AppendEncode(st.buf[:0], payload[:]))
+	crHash := st.h.Sum(st.sum[:0])
+
+	// StringToSign, through HMAC-SHA256 with the day's key from its saved
+	// inner and outer states.
+	msg := append(st.buf[:0], Algorithm+"\n"...)
 	msg = strconv.AppendInt(msg, timestamp, 10)
 	msg = append(msg, '\n')
 	msg = s.appendScope(msg, k)
 	msg = append(msg, '\n')
-	msg = hex.AppendEncode(msg, crHash[:])
-	inner := sha256.Sum256(msg)
-	outerBuf := append(msg[:0], k.opad[:]...)
-	outerBuf = append(outerBuf, inner[:]...)
-	sig := sha256.Sum256(outerBuf)
+	msg = hex.AppendEncode(msg, crHash)
+	st.resume(k.inner)
+	st.h.Write(msg)
+	inner := st.h.Sum(st.sum[:0])
+	st.resume(k.outer)
+	st.h.Write(inner)
+	sig := st.h.Sum(st.sum[:0])
 
 	dst = append(dst, Algorithm+" Credential="...)
 	dst = append(dst, s.secretID...)
 	dst = append(dst, '/')
 	dst = s.appendScope(dst, k)
 	dst = append(dst, ", SignedHeaders=content-type;host, Signature="...)
-	return hex.AppendEncode(dst, sig[:])
+	dst = hex.AppendEncode(dst, sig)
+	sigStates.Put(st)
+	return dst
+}
+
+// canonicalPrefix returns the saved SHA-256 state after
+//
+//	POST\n/\n\ncontent-type:<contentType>\nhost:<host>\n\ncontent-type;host\n
+//
+// cached for the last content type asked for.
+func (s *Signer) canonicalPrefix(contentType string) savedState {
+	if p := s.prefix.Load(); p != nil && p.contentType == contentType {
+		return p.state
+	}
+	var buf [512]byte
+	cr := append(buf[:0], "POST\n/\n\ncontent-type:"...)
+	cr = appendCanonicalValue(cr, contentType)
+	cr = append(cr, "\nhost:"...)
+	cr = appendCanonicalValue(cr, s.host)
+	cr = append(cr, "\n\ncontent-type;host\n"...)
+	p := &crPrefix{contentType: contentType, state: saveState(cr)}
+	s.prefix.Store(p)
+	return p.state
 }
 
 // appendScope appends the credential scope "<date>/<service>/tc3_request".
@@ -148,6 +236,7 @@ func deriveKey(secretKey, service string, day int64) *dayKey {
 		k.ipad[i] ^= b
 		k.opad[i] ^= b
 	}
+	k.inner, k.outer = saveState(k.ipad[:]), saveState(k.opad[:])
 	return k
 }
 

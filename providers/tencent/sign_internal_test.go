@@ -157,3 +157,27 @@ func TestSignerCachesKey(t *testing.T) {
 		t.Error("key derived again on the next day")
 	}
 }
+
+// TestResumeFallback checks that a saved SHA-256 state resumes to the same
+// digest by unmarshaling and, for a hash that cannot, by writing the saved
+// message again.
+func TestResumeFallback(t *testing.T) {
+	t.Parallel()
+	prefix := []byte("POST\n/\n\ncontent-type:application/json\nhost:captcha.tencentcloudapi.com\n\ncontent-type;host\n")
+	rest := []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	want := sha256.Sum256(append(append([]byte(nil), prefix...), rest...))
+	saved := saveState(prefix)
+	if saved.state == nil {
+		t.Fatal("crypto/sha256 state not saved")
+	}
+	for _, st := range []*sigState{
+		sigStates.Get().(*sigState), // resumes by unmarshaling
+		{h: sha256.New()},           // no unmarshaler: writes the prefix again
+	} {
+		st.resume(saved)
+		st.h.Write(rest)
+		if got := st.h.Sum(nil); string(got) != string(want[:]) {
+			t.Errorf("resumed digest %x, want %x (unmarshaler %v)", got, want, st.u != nil)
+		}
+	}
+}

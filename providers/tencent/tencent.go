@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/captchakit/captcha/internal/vendorhttp"
@@ -47,16 +49,23 @@ const (
 	MaxRandstrLen = 128
 )
 
-// Config configures a Provider. SecretID, SecretKey, AppID and AppSecretKey
-// are required; every other field has a default.
+// Config configures a Provider. AppID, AppSecretKey and either SecretID and
+// SecretKey or Credentials are required; every other field has a default.
 type Config struct {
-	// SecretID is the API key ID (CAM), "AKID…". Required.
+	// SecretID is the API key ID (CAM), "AKID…". Required unless Credentials
+	// is set.
 	SecretID string
-	// SecretKey is the API key secret. Required.
+	// SecretKey is the API key secret. Required unless Credentials is set.
 	SecretKey string
 	// Token is the session token of temporary (STS) credentials, sent in
 	// X-TC-Token. Default: none (permanent credentials).
 	Token string
+	// Credentials, instead of SecretID, SecretKey and Token, supplies
+	// credentials that change without rebuilding the provider (STS tokens,
+	// instance roles): it is read once per verification. The official SDK's
+	// credential types fit as they are; see [CredentialSource]. Default: nil
+	// (the static fields above).
+	Credentials CredentialSource
 	// AppID is the CaptchaAppId of the captcha app. Required.
 	AppID uint64
 	// AppSecretKey is the app's verification key (AppSecretKey). Required.
@@ -87,17 +96,31 @@ type Config struct {
 	// Now returns the current time, for request timestamps and disaster-ticket
 	// ages. Default: time.Now. Tests set it to an emulator's clock.
 	Now func() time.Time
+
+	// NeedGetCaptchaTime asks Tencent for the time the page fetched the
+	// captcha: the request carries NeedGetCaptchaTime 1 and the reply's
+	// GetCaptchaTime comes back in Extra.GetCaptchaTime. Default: false (the
+	// parameter is not sent).
+	NeedGetCaptchaTime bool
+	// BusinessID and SceneID are sent as the request's BusinessId and
+	// SceneId, JSON integers: business and scene IDs that older API
+	// references describe as splitting the console's statistics, and the
+	// current one marks as reserved. They do not change the verdict. Zero
+	// means not sent, so an ID of 0 cannot be sent. Default: 0.
+	BusinessID uint64
+	SceneID    uint64
 }
 
 // Provider verifies Tencent Cloud Captcha tickets with DescribeCaptchaResult.
 // It implements captcha.Provider, captcha.TicketIdentifier and
 // captcha.FailbackChecker, and is safe for concurrent use.
 type Provider struct {
-	url     string
-	token   []string
+	host    string // signed Host
+	static  keyed  // the Config's SecretID, SecretKey and Token
+	source  CredentialSource
+	current atomic.Pointer[keyed] // signs with what source gave last
 	appID   uint64
-	tail    []byte // `,"CaptchaAppId":N,"AppSecretKey":"…"}`
-	signer  *Signer
+	tail    []byte // `,"CaptchaAppId":N,"AppSecretKey":"…"` and the optional parameters, `}`
 	client  *http.Client
 	timeout time.Duration
 	fields  []string
@@ -107,6 +130,8 @@ type Provider struct {
 	typeHdr []string
 	actHdr  []string
 	verHdr  []string
+	tmpl    *http.Request // POST to url without context, body or headers
+	stamp   atomic.Pointer[stamp]
 }
 
 var (
@@ -123,16 +148,11 @@ const contentType = "application/json"
 // New validates cfg and returns a Provider. An invalid field is an error that
 // names it, e.g. "tencent: Config.AppID is required".
 func New(cfg Config) (*Provider, error) {
-	if err := checkHeaderToken("SecretID", cfg.SecretID, true); err != nil {
-		return nil, err
-	}
-	if strings.ContainsAny(cfg.SecretID, "/,") {
-		return nil, errors.New("tencent: Config.SecretID must not contain '/' or ','")
-	}
-	if cfg.SecretKey == "" {
-		return nil, errors.New("tencent: Config.SecretKey is required")
-	}
-	if err := checkHeaderToken("Token", cfg.Token, false); err != nil {
+	if cfg.Credentials != nil {
+		if cfg.SecretID != "" || cfg.SecretKey != "" || cfg.Token != "" {
+			return nil, errors.New("tencent: Config.Credentials and Config.SecretID, SecretKey or Token are mutually exclusive")
+		}
+	} else if err := checkStatic(cfg); err != nil {
 		return nil, err
 	}
 	if cfg.AppID == 0 {
@@ -161,9 +181,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	p := &Provider{
-		url:     base,
+		host:    host,
+		source:  cfg.Credentials,
 		appID:   cfg.AppID,
-		signer:  NewSigner(cfg.SecretID, cfg.SecretKey, Service, host),
 		client:  vendorhttp.Client(cfg.HTTPClient),
 		timeout: cfg.Timeout,
 		fields:  []string{ticketField, randstrField},
@@ -174,10 +194,18 @@ func New(cfg Config) (*Provider, error) {
 		actHdr:  []string{Action},
 		verHdr:  []string{Version},
 	}
-	if cfg.Token != "" {
-		p.token = []string{cfg.Token}
+	if p.tmpl, err = http.NewRequest(http.MethodPost, base, nil); err != nil { //nolint:noctx // a template: each request gets its context from WithContext
+		return nil, errors.New(`tencent: Config.Endpoint must be a host[:port] or an "http(s)://host[:port]" URL`)
 	}
-	p.tail = appendBodyTail(nil, cfg.AppID, cfg.AppSecretKey)
+	if cfg.Credentials == nil {
+		p.static.signer = NewSigner(cfg.SecretID, cfg.SecretKey, Service, host)
+		if cfg.Token != "" {
+			p.static.token = []string{cfg.Token}
+		}
+	}
+	p.tail = appendBodyTail(nil, cfg.AppID, cfg.AppSecretKey, bodyOptions{
+		businessID: cfg.BusinessID, sceneID: cfg.SceneID, needGetCaptchaTime: cfg.NeedGetCaptchaTime,
+	})
 	if p.timeout == 0 {
 		p.timeout = captcha.DefaultTimeout
 	}
@@ -191,6 +219,20 @@ func New(cfg Config) (*Provider, error) {
 		p.now = time.Now
 	}
 	return p, nil
+}
+
+// checkStatic checks the static credentials: SecretID, SecretKey, Token.
+func checkStatic(cfg Config) error {
+	if err := checkHeaderToken("SecretID", cfg.SecretID, true); err != nil {
+		return err
+	}
+	if strings.ContainsAny(cfg.SecretID, "/,") {
+		return errors.New("tencent: Config.SecretID must not contain '/' or ','")
+	}
+	if cfg.SecretKey == "" {
+		return errors.New("tencent: Config.SecretKey is required")
+	}
+	return checkHeaderToken("Token", cfg.Token, false)
 }
 
 func orDefault(s, def string) string {
@@ -269,37 +311,101 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		}
 	}
 
+	k, err := p.credentials(ctx)
+	if err != nil {
+		return captcha.Result{}, err
+	}
 	return vendorhttp.Exchange(ctx, p.client, Name, p.timeout, func(ctx context.Context) (*http.Request, error) {
-		return p.newRequest(ctx, ticket, randstr, t.ClientIP, now)
+		return p.newRequest(ctx, k, ticket, randstr, t.ClientIP, now)
 	}, p.readReply)
 }
 
 // newRequest builds the signed DescribeCaptchaResult request.
-func (p *Provider) newRequest(ctx context.Context, ticket, randstr, ip string, now time.Time) (*http.Request, error) {
+//
+// It is a copy of a template request (no URL parsing per call) that owns,
+// in one allocation, its URL, its body reader and the values of its two
+// per-request headers; the other header values are shared slices.
+func (p *Provider) newRequest(ctx context.Context, k *keyed, ticket, randstr, ip string, now time.Time) (*http.Request, error) {
+	o := &outgoing{url: *p.tmpl.URL}
 	body := make([]byte, 0, 64+len(ticket)+len(randstr)+len(ip)+len(p.tail))
 	body = appendBody(body, ticket, ip, randstr, p.tail)
+	o.body.Reset(body)
 	ts := now.Unix()
 	var authBuf [256]byte
-	auth := p.signer.appendAuthorization(authBuf[:0], ts, contentType, body)
+	o.values[0] = string(k.signer.appendAuthorization(authBuf[:0], ts, contentType, body))
+	o.values[1] = p.timestamp(ts)
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	req := p.tmpl.WithContext(ctx)
+	req.URL = &o.url
+	req.Body = &o.body
+	req.GetBody = o.getBody
 	req.ContentLength = int64(len(body))
 	// The constant values are shared slices: RoundTrippers must not modify
 	// the request (net/http's contract), and Header.Set replaces a slice.
 	req.Header = http.Header{
 		"Content-Type":   p.typeHdr,
-		"Authorization":  {string(auth)},
+		"Authorization":  o.values[0:1:1],
 		"X-Tc-Action":    p.actHdr,
 		"X-Tc-Version":   p.verHdr,
-		"X-Tc-Timestamp": {strconv.FormatInt(ts, 10)},
+		"X-Tc-Timestamp": o.values[1:2:2],
 	}
-	if p.token != nil {
-		req.Header["X-Tc-Token"] = p.token
+	if k.token != nil {
+		req.Header["X-Tc-Token"] = k.token
 	}
 	return req, nil
+}
+
+// outgoing is what one request owns besides its http.Request: a copy of the
+// URL (a RoundTripper that broke the contract and wrote to it would touch
+// this request only), the body and the Authorization and X-TC-Timestamp
+// values.
+type outgoing struct {
+	url    url.URL
+	body   bodyReader
+	values [2]string
+}
+
+// getBody is the request's GetBody: a fresh reader over the same bytes, for
+// the transport to resend the request on another connection.
+func (o *outgoing) getBody() (io.ReadCloser, error) {
+	r := new(bodyReader)
+	r.Reset(o.body.bytes())
+	return r, nil
+}
+
+// bodyReader is a request body: a bytes.Reader (whose WriteTo the transport
+// uses) that closes, and that remembers its bytes for getBody.
+type bodyReader struct {
+	bytes.Reader
+	b []byte
+}
+
+// Reset makes r read b from the start.
+func (r *bodyReader) Reset(b []byte) {
+	r.Reader.Reset(b)
+	r.b = b
+}
+
+func (r *bodyReader) bytes() []byte { return r.b }
+
+// Close does nothing: the body is in memory.
+func (*bodyReader) Close() error { return nil }
+
+// stamp is an X-TC-Timestamp value, kept for the second it names.
+type stamp struct {
+	unix int64
+	text string
+}
+
+// timestamp returns ts as X-TC-Timestamp text, formatting it once per
+// second rather than once per request.
+func (p *Provider) timestamp(ts int64) string {
+	if s := p.stamp.Load(); s != nil && s.unix == ts {
+		return s.text
+	}
+	s := &stamp{unix: ts, text: strconv.FormatInt(ts, 10)}
+	p.stamp.Store(s)
+	return s.text
 }
 
 // readReply maps a reply to a Result or an error. The error envelope wins
@@ -329,14 +435,41 @@ func (p *Provider) readReply(status int, body []byte) (captcha.Result, error) {
 	if status != http.StatusOK {
 		return captcha.Result{}, vendorhttp.ClassifyStatus(Name, status)
 	}
-	code := strconv.FormatInt(v.code, 10)
-	switch v.code {
-	case 1:
-		return p.result(true, code, v.evil, v.requestID), nil
-	case 26:
-		return captcha.Result{}, vendorhttp.Wrap(Name, captcha.ErrUnavailable, code, errSystemBusy)
+	if v.code == 26 {
+		return captcha.Result{}, vendorhttp.Wrap(Name, captcha.ErrUnavailable, "26", errSystemBusy)
 	}
-	return p.result(false, code, v.evil, v.requestID), nil
+	res := p.result(v.code == 1, codeString(v.code), v.evil, v.requestID)
+	if x := v.extraFields(); x != nil {
+		res.Extra = x
+		if x.HasScore {
+			res.Score, res.RawScore, res.HasScore = normalScore(x.Score), float64(x.Score), true
+		}
+	}
+	return res, nil
+}
+
+// codeString formats a CaptchaCode, without allocating for the ones Tencent
+// documents.
+func codeString(code int64) string {
+	switch code {
+	case 1:
+		return "1"
+	case 7:
+		return "7"
+	case 8:
+		return "8"
+	case 9:
+		return "9"
+	case 15:
+		return "15"
+	case 16:
+		return "16"
+	case 21:
+		return "21"
+	case 100:
+		return "100"
+	}
+	return strconv.FormatInt(code, 10)
 }
 
 var errSystemBusy = errors.New("CaptchaCode 26 (system busy)")

@@ -129,12 +129,21 @@ func (e *Emulator) useNonce(id, nonce string) *gatewayError {
 	return nil
 }
 
-func (e *Emulator) secret(id string) (string, *gatewayError) {
-	s, ok := e.keys[id]
+func (e *Emulator) secret(id string) (accessKey, *gatewayError) {
+	k, ok := (*e.keys.Load())[id]
 	if !ok {
-		return "", fail(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+		return accessKey{}, fail(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
 	}
-	return s, nil
+	return k, nil
+}
+
+// checkToken checks the STS token a request carried against the one its
+// AccessKey requires, if any.
+func checkToken(k accessKey, token string) *gatewayError {
+	if k.token != "" && subtle.ConstantTimeCompare([]byte(k.token), []byte(token)) != 1 {
+		return fail(http.StatusBadRequest, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")
+	}
+	return nil
 }
 
 // checkACS3 verifies an ACS3-HMAC-SHA256 request
@@ -173,7 +182,7 @@ func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *ga
 	if nonce == "" {
 		return fail(http.StatusBadRequest, "MissingSignatureNonce", "SignatureNonce is mandatory for this action.")
 	}
-	secret, ge := e.secret(cred)
+	key, ge := e.secret(cred)
 	if ge != nil {
 		return ge
 	}
@@ -249,10 +258,14 @@ func (e *Emulator) checkACS3(r *http.Request, body []byte, query url.Values) *ga
 
 	crSum := sha256.Sum256([]byte(cr.String()))
 	sts := "ACS3-HMAC-SHA256\n" + hex.EncodeToString(crSum[:])
-	want := e.hmacSHA256(cred, secret, sts)
+	want := e.hmacSHA256(cred, key.secret, sts)
 	if subtle.ConstantTimeCompare([]byte(sig), want[:]) != 1 {
 		return fail(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:"+sts)
+	}
+	// The token is an x-acs-* header, so it was signed above.
+	if ge := checkToken(key, r.Header.Get("x-acs-security-token")); ge != nil {
+		return ge
 	}
 	return e.useNonce(cred, nonce)
 }
@@ -291,7 +304,7 @@ func (e *Emulator) checkRPC(r *http.Request, query, form url.Values) *gatewayErr
 		return ge
 	}
 	id := query.Get("AccessKeyId")
-	secret, ge := e.secret(id)
+	key, ge := e.secret(id)
 	if ge != nil {
 		return ge
 	}
@@ -304,10 +317,14 @@ func (e *Emulator) checkRPC(r *http.Request, query, form url.Values) *gatewayErr
 		}
 	}
 	sts := rpcStringToSign(r.Method, signed)
-	want := rpcSignature(secret, sts)
+	want := rpcSignature(key.secret, sts)
 	if subtle.ConstantTimeCompare([]byte(query.Get("Signature")), []byte(want)) != 1 {
 		return fail(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:"+sts)
+	}
+	// SecurityToken is a common parameter, so it was signed above.
+	if ge := checkToken(key, query.Get("SecurityToken")); ge != nil {
+		return ge
 	}
 	return e.useNonce(id, query.Get("SignatureNonce"))
 }
@@ -334,11 +351,12 @@ func rpcSignature(secret, stringToSign string) string {
 }
 
 // hmacSHA256 returns hex(HMAC-SHA256(secret, msg)) with a keyed state kept
-// per AccessKey.
+// per AccessKey and secret (AddAccessKey may give an ID another secret).
 func (e *Emulator) hmacSHA256(id, secret, msg string) (sum [2 * sha256.Size]byte) {
-	v, ok := e.macs.Load(id)
+	k := id + "\x00" + secret
+	v, ok := e.macs.Load(k)
 	if !ok {
-		v, _ = e.macs.LoadOrStore(id, &sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(secret)) }})
+		v, _ = e.macs.LoadOrStore(k, &sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(secret)) }})
 	}
 	pool, _ := v.(*sync.Pool)
 	mac, _ := pool.Get().(hash.Hash)

@@ -7,8 +7,11 @@
 // older RPC HMAC-SHA1 Signature in the query over query and form body), the
 // 15-minute clock window, nonce reuse, x-acs-content-sha256 against the body,
 // and the AccessKey; failures get the gateway's JSON envelope (RequestId,
-// HostId, Code, Message, Recommend). An STS x-acs-security-token is accepted
-// as long as it is signed. captchaVerifyParam values minted by MintParam (or
+// HostId, Code, Message, Recommend). The STS token of a key configured
+// with one (Config.SecurityTokens, AddAccessKey) must come with it, signed:
+// x-acs-security-token under ACS3, the SecurityToken parameter under the RPC
+// signature (InvalidSecurityToken.MismatchWithAccessKey otherwise); a key
+// without one accepts any signed token. captchaVerifyParam values minted by MintParam (or
 // by the script, through MintPath) are judged with the real codes: T001 pass,
 // F002 empty, F003 malformed, F005 unknown scene, F008 reused, F012 scene
 // mismatch, F013 incomplete, F014 unknown or older than ParamTTL on the

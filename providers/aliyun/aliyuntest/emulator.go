@@ -58,6 +58,13 @@ type Config struct {
 	// AccessKeys maps AccessKey IDs to secrets. Default:
 	// {DefaultAccessKeyID: DefaultAccessKeySecret}.
 	AccessKeys map[string]string
+	// SecurityTokens maps AccessKey IDs of AccessKeys to the STS security
+	// token each is temporary with: a request signed with such a key must
+	// carry exactly that token (x-acs-security-token with ACS3, the
+	// SecurityToken parameter with the RPC signature), else it gets
+	// InvalidSecurityToken.MismatchWithAccessKey. A key without an entry
+	// accepts a request with any token or none. Default: none.
+	SecurityTokens map[string]string
 	// Scenes lists the scene IDs that exist. Default: {DefaultSceneID}.
 	Scenes []string
 	// MaxParamLen is the longest CaptchaVerifyParam, in bytes, the API
@@ -75,7 +82,8 @@ type Config struct {
 // judges captchaVerifyParam values it minted with the real VerifyCodes. It
 // is safe for concurrent use.
 type Emulator struct {
-	keys     map[string]string
+	keyMu    sync.Mutex                           // serialises AddAccessKey and RemoveAccessKey
+	keys     atomic.Pointer[map[string]accessKey] // replaced whole, read without a lock
 	scenes   map[string]bool
 	maxParam int
 
@@ -105,7 +113,6 @@ type minted struct {
 // New returns an emulator for cfg, with the defaults for empty fields.
 func New(cfg Config) *Emulator {
 	e := &Emulator{
-		keys:     map[string]string{},
 		scenes:   map[string]bool{},
 		maxParam: cfg.MaxParamLen,
 		faults:   emulator.NewFaults(),
@@ -113,12 +120,14 @@ func New(cfg Config) *Emulator {
 	}
 	h := strings.ToUpper(emulator.RandomHex(10))
 	e.idPrefix = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-"
+	keys := make(map[string]accessKey, len(cfg.AccessKeys))
 	for id, secret := range cfg.AccessKeys {
-		e.keys[id] = secret
+		keys[id] = accessKey{secret: secret, token: cfg.SecurityTokens[id]}
 	}
-	if len(e.keys) == 0 {
-		e.keys[DefaultAccessKeyID] = DefaultAccessKeySecret
+	if len(keys) == 0 {
+		keys[DefaultAccessKeyID] = accessKey{secret: DefaultAccessKeySecret, token: cfg.SecurityTokens[DefaultAccessKeyID]}
 	}
+	e.keys.Store(&keys)
 	for _, s := range cfg.Scenes {
 		e.scenes[s] = true
 	}
@@ -127,6 +136,41 @@ func New(cfg Config) *Emulator {
 	}
 	e.api = e.faults.Wrap(http.HandlerFunc(e.serveAPI), `{"RequestId":"0A1B2C3D-0000","Success":tr`)
 	return e
+}
+
+// accessKey is an AccessKey the emulator knows: its secret and, for a
+// temporary key, the STS token it requires.
+type accessKey struct{ secret, token string }
+
+// AddAccessKey makes the emulator accept the AccessKey id with secret from
+// now on, temporary with token unless token is empty, replacing a key with
+// the same ID: for tests of credentials that rotate (a new STS key, a new
+// token).
+func (e *Emulator) AddAccessKey(id, secret, token string) {
+	e.keyMu.Lock()
+	defer e.keyMu.Unlock()
+	old := *e.keys.Load()
+	keys := make(map[string]accessKey, len(old)+1)
+	for k, v := range old {
+		keys[k] = v
+	}
+	keys[id] = accessKey{secret: secret, token: token}
+	e.keys.Store(&keys)
+}
+
+// RemoveAccessKey makes the emulator refuse the AccessKey id from now on
+// (InvalidAccessKeyId.NotFound), as the gateway refuses an expired STS key.
+func (e *Emulator) RemoveAccessKey(id string) {
+	e.keyMu.Lock()
+	defer e.keyMu.Unlock()
+	old := *e.keys.Load()
+	keys := make(map[string]accessKey, len(old))
+	for k, v := range old {
+		if k != id {
+			keys[k] = v
+		}
+	}
+	e.keys.Store(&keys)
 }
 
 // Inject sets the fault the emulator produces; providertest.FaultNone clears

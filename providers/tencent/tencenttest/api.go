@@ -79,13 +79,21 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code)
 		return
 	}
+	// The parameters of the API reference, typed as its model types them (a
+	// value of another type is InvalidParameter); the optional ones may be
+	// absent.
 	var req struct {
-		CaptchaType  *int64
-		Ticket       *string
-		UserIp       *string //nolint:revive // the API's own spelling
-		Randstr      *string
-		CaptchaAppId *uint64 //nolint:revive // the API's own spelling
-		AppSecretKey *string
+		CaptchaType        *int64
+		Ticket             *string
+		UserIp             *string //nolint:revive // the API's own spelling
+		Randstr            *string
+		CaptchaAppId       *uint64 //nolint:revive // the API's own spelling
+		AppSecretKey       *string
+		BusinessId         *uint64 //nolint:revive // the API's own spelling
+		SceneId            *uint64 //nolint:revive // the API's own spelling
+		MacAddress         *string
+		Imei               *string
+		NeedGetCaptchaTime *int64
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, "InvalidParameter")
@@ -97,36 +105,52 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.busy.Load() {
-		writeVerdict(w, 26, 0)
+		writeVerdict(w, verdict{code: 26})
 		return
 	}
-	code, evil := e.judge(*req.Ticket, *req.Randstr, *req.CaptchaAppId, *req.AppSecretKey)
-	writeVerdict(w, code, evil)
+	v := e.judge(*req.Ticket, *req.Randstr, *req.CaptchaAppId, *req.AppSecretKey)
+	if req.NeedGetCaptchaTime == nil || *req.NeedGetCaptchaTime != 1 {
+		v.fetched = time.Time{}
+	}
+	writeVerdict(w, v)
 }
 
-// judge returns the CaptchaCode (and EvilLevel) for a ticket.
-func (e *Emulator) judge(ticket, randstr string, appID uint64, appSecret string) (int, int) {
+// verdict is what the emulator answers for one ticket.
+type verdict struct {
+	code    int
+	evil    int
+	fetched time.Time // GetCaptchaTime, when asked for; zero: none
+	extra   replyExtra
+}
+
+// judge returns the verdict for a ticket: its CaptchaCode, and for a ticket
+// it minted the EvilLevel, issue time and optional fields.
+func (e *Emulator) judge(ticket, randstr string, appID uint64, appSecret string) verdict {
 	secret, ok := e.apps[appID]
 	if !ok || subtle.ConstantTimeCompare([]byte(secret), []byte(appSecret)) != 1 {
-		return 100, 0
+		return verdict{code: 100}
 	}
 	if strings.HasPrefix(ticket, "trerror_") || strings.HasPrefix(ticket, "terror_") {
-		return 21, 0
+		return verdict{code: 21}
 	}
 	rec, ok := e.tickets.Use(ticket)
-	switch {
-	case !ok:
-		return 15, 0
-	case rec.Used:
-		return 9, 0
-	case rec.Value.appID != appID:
-		return 16, 0
-	case e.clock.Now().Sub(rec.Issued) > e.lifetime:
-		return 8, 0
-	case subtle.ConstantTimeCompare([]byte(rec.Value.randstr), []byte(randstr)) != 1:
-		return 7, 0
+	if !ok {
+		return verdict{code: 15}
 	}
-	return 1, rec.Value.evil
+	v := verdict{fetched: rec.Value.issued, extra: rec.Value.extra}
+	switch {
+	case rec.Used:
+		v.code = 9
+	case rec.Value.appID != appID:
+		v.code = 16
+	case e.clock.Now().Sub(rec.Issued) > e.lifetime:
+		v.code = 8
+	case subtle.ConstantTimeCompare([]byte(rec.Value.randstr), []byte(randstr)) != 1:
+		v.code = 7
+	default:
+		v.code, v.evil = 1, rec.Value.evil
+	}
+	return v
 }
 
 // authenticate checks action, version, Authorization, timestamp, signature
@@ -146,7 +170,7 @@ func (e *Emulator) authenticate(r *http.Request, body []byte) string {
 	if !ok {
 		return "AuthFailure.InvalidAuthorization"
 	}
-	cred, ok := e.creds[auth.secretID]
+	cred, ok := (*e.creds.Load())[auth.secretID]
 	if !ok {
 		return "AuthFailure.SecretIdNotFound"
 	}
@@ -307,26 +331,37 @@ func writeError(w http.ResponseWriter, code string) {
 	writeJSON(w, &reply)
 }
 
-// writeVerdict writes a DescribeCaptchaResult reply.
-func writeVerdict(w http.ResponseWriter, code, evil int) {
-	now := time.Now().Unix()
+// writeVerdict writes a DescribeCaptchaResult reply: CaptchaCode,
+// CaptchaMsg, EvilLevel and RequestId always, and the optional fields the
+// verdict has.
+func writeVerdict(w http.ResponseWriter, v verdict) {
 	var reply struct {
 		Response struct {
-			CaptchaCode       int
-			CaptchaMsg        string
-			EvilLevel         int
-			GetCaptchaTime    int64
-			SubmitCaptchaTime int64
-			EvilBitmap        *int
-			RequestId         string //nolint:revive // the API's own spelling
+			CaptchaCode        int
+			CaptchaMsg         string
+			EvilLevel          int
+			GetCaptchaTime     *int64  `json:",omitempty"`
+			SubmitCaptchaTime  *int64  `json:",omitempty"`
+			EvilBitmap         *int64  `json:",omitempty"`
+			DeviceRiskCategory *string `json:",omitempty"`
+			Score              *int64  `json:",omitempty"`
+			RequestId          string  //nolint:revive // the API's own spelling
 		}
 	}
-	reply.Response.CaptchaCode = code
-	reply.Response.CaptchaMsg = captchaMsgs[code]
-	reply.Response.EvilLevel = evil
-	reply.Response.GetCaptchaTime = now
-	reply.Response.SubmitCaptchaTime = now
-	reply.Response.RequestId = requestID()
+	r := &reply.Response
+	r.CaptchaCode = v.code
+	r.CaptchaMsg = captchaMsgs[v.code]
+	r.EvilLevel = v.evil
+	if !v.fetched.IsZero() {
+		t := v.fetched.Unix()
+		r.GetCaptchaTime = &t
+	}
+	if !v.extra.submitted.IsZero() {
+		t := v.extra.submitted.Unix()
+		r.SubmitCaptchaTime = &t
+	}
+	r.EvilBitmap, r.DeviceRiskCategory, r.Score = v.extra.evilBitmap, v.extra.deviceRiskCategory, v.extra.score
+	r.RequestId = requestID()
 	writeJSON(w, &reply)
 }
 

@@ -12,7 +12,12 @@
 // TCaptcha.js calls) and verifies them with Tencent's CaptchaCode semantics:
 // 1 pass (EvilLevel 100 for a Risky ticket), 9 reused, 8 expired, 7 randstr
 // mismatch, 16 ticket of another app, 100 wrong app or AppSecretKey, 15
-// unknown ticket, 21 disaster-recovery ticket, 26 while SetSystemBusy.
+// unknown ticket, 21 disaster-recovery ticket, 26 while SetSystemBusy. It
+// accepts the optional parameters BusinessId, SceneId, MacAddress, Imei and
+// NeedGetCaptchaTime (InvalidParameter when of another type), answers
+// GetCaptchaTime (the ticket's issue time) when NeedGetCaptchaTime is 1, and
+// Score, EvilBitmap, DeviceRiskCategory and SubmitCaptchaTime for a ticket
+// minted with them (WithScore and the other mint options).
 //
 // Faults are injected with Inject (providertest.Fault): latency, hang, HTTP
 // 500/502/503, the InternalError and RequestLimitExceeded envelopes,

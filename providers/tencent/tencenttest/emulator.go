@@ -3,6 +3,7 @@ package tencenttest
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,9 @@ const (
 	ScriptPath = "/TCaptcha.js"
 	// MintPath mints a ticket for the stand-in script: GET or POST
 	// ?appid=<CaptchaAppId> answers {"ret":0,"ticket":…,"randstr":…,"appid":…}
-	// with Access-Control-Allow-Origin: *.
+	// with Access-Control-Allow-Origin: *. Optional parameters: risky=1
+	// (Risky), score=<n> (WithScore), evilbitmap=<n> (WithEvilBitmap) and
+	// category=<text> (WithDeviceRiskCategory).
 	MintPath = "/emulator/mint"
 )
 
@@ -68,7 +71,8 @@ type Config struct {
 // use, lifetime, randstr, app). It also serves the stand-in TCaptcha.js and
 // the mint endpoint it calls. It is safe for concurrent use.
 type Emulator struct {
-	creds    map[string]Credential
+	credMu   sync.Mutex                            // serialises AddCredential and RemoveCredential
+	creds    atomic.Pointer[map[string]Credential] // replaced whole, read without a lock
 	apps     map[uint64]string
 	firstApp uint64
 	lifetime time.Duration
@@ -86,12 +90,20 @@ type minted struct {
 	appID   uint64
 	randstr string
 	evil    int
+	issued  time.Time
+	extra   replyExtra
+}
+
+// replyExtra holds the optional reply fields a minted ticket verifies with.
+type replyExtra struct {
+	score, evilBitmap  *int64
+	deviceRiskCategory *string
+	submitted          time.Time // zero: no SubmitCaptchaTime
 }
 
 // New returns an emulator for cfg; see Config for the defaults.
 func New(cfg Config) *Emulator {
 	e := &Emulator{
-		creds:    make(map[string]Credential),
 		apps:     make(map[uint64]string),
 		lifetime: cfg.TicketLifetime,
 		skew:     cfg.MaxSkew,
@@ -100,9 +112,11 @@ func New(cfg Config) *Emulator {
 	if len(cfg.Credentials) == 0 {
 		cfg.Credentials = []Credential{{SecretID: DemoSecretID, SecretKey: DemoSecretKey}}
 	}
+	creds := make(map[string]Credential, len(cfg.Credentials))
 	for _, c := range cfg.Credentials {
-		e.creds[c.SecretID] = c
+		creds[c.SecretID] = c
 	}
+	e.creds.Store(&creds)
 	if len(cfg.Apps) == 0 {
 		cfg.Apps = []App{{AppID: DemoAppID, AppSecretKey: DemoAppSecretKey}}
 	}
@@ -137,6 +151,36 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// AddCredential makes the emulator accept c from now on, replacing a
+// credential with the same SecretID: for tests of credentials that rotate
+// (a new temporary key, a new token for a key).
+func (e *Emulator) AddCredential(c Credential) {
+	e.credMu.Lock()
+	defer e.credMu.Unlock()
+	old := *e.creds.Load()
+	creds := make(map[string]Credential, len(old)+1)
+	for id, v := range old {
+		creds[id] = v
+	}
+	creds[c.SecretID] = c
+	e.creds.Store(&creds)
+}
+
+// RemoveCredential makes the emulator refuse secretID from now on
+// (AuthFailure.SecretIdNotFound), as Tencent refuses an expired temporary key.
+func (e *Emulator) RemoveCredential(secretID string) {
+	e.credMu.Lock()
+	defer e.credMu.Unlock()
+	old := *e.creds.Load()
+	creds := make(map[string]Credential, len(old))
+	for id, v := range old {
+		if id != secretID {
+			creds[id] = v
+		}
+	}
+	e.creds.Store(&creds)
 }
 
 // Inject sets the fault the API answers with; providertest.FaultNone clears
@@ -176,6 +220,7 @@ type MintOption func(*mintOptions)
 type mintOptions struct {
 	evil   int
 	issued time.Time
+	extra  replyExtra
 }
 
 // Risky marks the ticket as malicious: it still verifies (CaptchaCode 1) but
@@ -183,8 +228,35 @@ type mintOptions struct {
 func Risky() MintOption { return func(o *mintOptions) { o.evil = 100 } }
 
 // IssuedAt backdates (or postdates) the ticket, e.g. to test expiry with a
-// client whose clock cannot be moved.
+// client whose clock cannot be moved. The issue time is also what the reply's
+// GetCaptchaTime says when the request asks for it (NeedGetCaptchaTime 1).
 func IssuedAt(t time.Time) MintOption { return func(o *mintOptions) { o.issued = t } }
+
+// WithScore makes the reply to the ticket carry Score, the captcha risk score
+// (0 to 100, higher riskier, as Tencent's API reference documents it).
+// Without it the reply has no Score.
+func WithScore(score int64) MintOption {
+	return func(o *mintOptions) { o.extra.score = &score }
+}
+
+// WithEvilBitmap makes the reply to the ticket carry EvilBitmap, the
+// interception-type bitmap. Without it the reply has no EvilBitmap.
+func WithEvilBitmap(bits int64) MintOption {
+	return func(o *mintOptions) { o.extra.evilBitmap = &bits }
+}
+
+// WithDeviceRiskCategory makes the reply to the ticket carry
+// DeviceRiskCategory. Without it the reply has none.
+func WithDeviceRiskCategory(category string) MintOption {
+	return func(o *mintOptions) { o.extra.deviceRiskCategory = &category }
+}
+
+// WithSubmitCaptchaTime makes the reply to the ticket carry
+// SubmitCaptchaTime, when the page submitted the captcha, as t in Unix
+// seconds. Without it the reply has none.
+func WithSubmitCaptchaTime(t time.Time) MintOption {
+	return func(o *mintOptions) { o.extra.submitted = t }
+}
 
 // Mint mints a ticket for appID (0: the first configured app) that verifies
 // once within the ticket lifetime, with its randstr.
@@ -201,7 +273,7 @@ func (e *Emulator) Mint(appID uint64, opts ...MintOption) Ticket {
 		Randstr: "@" + emulator.RandomHex(3),
 		AppID:   appID,
 	}
-	e.tickets.Put(t.Ticket, minted{appID: appID, randstr: t.Randstr, evil: o.evil}, o.issued)
+	e.tickets.Put(t.Ticket, minted{appID: appID, randstr: t.Randstr, evil: o.evil, issued: o.issued, extra: o.extra}, o.issued)
 	return t
 }
 

@@ -41,6 +41,9 @@ type apiReply struct {
 		EvilLevel   int
 		Error       *struct{ Code, Message string }
 		RequestId   string //nolint:revive // the API's spelling
+
+		GetCaptchaTime, SubmitCaptchaTime, EvilBitmap, Score *int64
+		DeviceRiskCategory                                   *string
 	}
 }
 

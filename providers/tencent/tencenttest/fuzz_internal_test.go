@@ -216,11 +216,11 @@ func checkMint(t *testing.T, e *Emulator, r *http.Request, w *httptest.ResponseR
 	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || m.Ret != 0 || m.Appid != strconv.FormatUint(id, 10) {
 		t.Fatalf("mint answered %q for appid %q", w.Body.Bytes(), appid)
 	}
-	code, _ := e.judge(m.Ticket, m.Randstr, DemoAppID, DemoAppSecretKey)
+	code := e.judge(m.Ticket, m.Randstr, DemoAppID, DemoAppSecretKey).code
 	if (code == 1) != (id == DemoAppID) {
 		t.Fatalf("ticket minted for app %d judged %d for the demo app", id, code)
 	}
-	if again, _ := e.judge(m.Ticket, m.Randstr, DemoAppID, DemoAppSecretKey); again == 1 {
+	if again := e.judge(m.Ticket, m.Randstr, DemoAppID, DemoAppSecretKey).code; again == 1 {
 		t.Fatalf("ticket minted for app %d verified twice", id)
 	}
 }

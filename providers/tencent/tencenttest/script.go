@@ -5,10 +5,40 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
-var errBadAppID = errors.New("appid must be a positive integer")
+var (
+	errBadAppID = errors.New("appid must be a positive integer")
+	errBadInt   = errors.New("score and evilbitmap must be integers")
+)
+
+// mintQuery returns the mint options a mint request's query asks for:
+// risky=1 (Risky), score=<n> (WithScore), evilbitmap=<n> (WithEvilBitmap),
+// category=<text> (WithDeviceRiskCategory).
+func mintQuery(q url.Values) ([]MintOption, error) {
+	var opts []MintOption
+	if q.Get("risky") == "1" {
+		opts = append(opts, Risky())
+	}
+	for _, f := range []struct {
+		name string
+		opt  func(int64) MintOption
+	}{{"score", WithScore}, {"evilbitmap", WithEvilBitmap}} {
+		if s := q.Get(f.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, errBadInt
+			}
+			opts = append(opts, f.opt(n))
+		}
+	}
+	if c, ok := q["category"]; ok && len(c) > 0 {
+		opts = append(opts, WithDeviceRiskCategory(c[0]))
+	}
+	return opts, nil
+}
 
 // script is the stand-in client script: TCaptcha.js's API, with both
 // constructor forms Tencent documents, new TencentCaptcha(appid, callback,
@@ -63,9 +93,12 @@ func (e *Emulator) serveMint(w http.ResponseWriter, r *http.Request) {
 		}
 		appID = id
 	}
-	var opts []MintOption
-	if r.URL.Query().Get("risky") == "1" {
-		opts = append(opts, Risky())
+	opts, err := mintQuery(r.URL.Query())
+	if err != nil {
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]any{"ret": 1, "errorMessage": err.Error()})
+		return
 	}
 	t := e.Mint(appID, opts...)
 	h.Set("Content-Type", "application/json")
