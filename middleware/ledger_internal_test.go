@@ -132,26 +132,3 @@ func (l *memoryLedger) footprint() int {
 	}
 	return n
 }
-
-// BenchmarkMemoryLedgerFull fills a default ledger (2^22 keys) and reports
-// its tables' bytes per key and the fill, in percent of the bound, at which
-// it first refused a key.
-//
-//	go test -run '^$' -bench MemoryLedgerFull -benchtime=1x ./middleware
-func BenchmarkMemoryLedgerFull(b *testing.B) {
-	for b.Loop() {
-		l := NewMemoryLedger().(*memoryLedger)
-		ctx := context.Background()
-		stored := 0
-		var key [32]byte
-		for i := 0; ; i++ {
-			k := strconv.AppendInt(key[:0], int64(i), 10)
-			if _, err := l.Claim(ctx, string(k), time.Hour); err != nil {
-				break
-			}
-			stored++
-		}
-		b.ReportMetric(float64(l.footprint())/float64(stored), "B/key")
-		b.ReportMetric(100*float64(stored)/float64(l.max), "full-%")
-	}
-}

@@ -29,7 +29,8 @@ type Verifier struct {
 	extract  func(*http.Request, *replayBody) (map[string]string, error)
 	claimPfx string
 	budgetPf string
-	local    bool // p verifies without a network call (LocalVerifier): verify, then claim
+	local    bool     // p verifies without a network call (LocalVerifier): verify, then claim
+	sorted   []string // fields in name order, for the in-memory claim key
 
 	// A failover chain (WithFailover, WithStepUp) or a failback policy with
 	// work (FailbackPolicy.WithWork) is set on the Verifier New returns; its
@@ -110,6 +111,7 @@ func build(p Provider, cfg config) (*Verifier, error) {
 		ledger:   cfg.ledger,
 		name:     name,
 		fields:   append([]string(nil), fields...),
+		sorted:   slices.Sorted(slices.Values(fields)),
 		cfg:      cfg,
 		claimPfx: "claim:" + name + ":",
 		budgetPf: "budget:" + name + ":",
@@ -445,7 +447,17 @@ func (v *Verifier) memoryKey(t Ticket) hkey {
 			return v.memory.hashBytes(append(append(b, "id:"...), id...))
 		}
 	}
-	return v.memory.hashBytes(t.appendFingerprint(append(b, "fp:"...)))
+	b = append(b, "fp:"...)
+	// The fingerprint's bytes, over v's fields in name order: what
+	// appendFingerprint writes for a ticket with exactly those fields,
+	// without ranging over and sorting the map. Fields an extractor added
+	// beyond the provider's cannot change the key.
+	for _, f := range v.sorted {
+		if s, ok := t.Values[f]; ok {
+			b = appendField(appendField(b, f), s)
+		}
+	}
+	return v.memory.hashBytes(b)
 }
 
 // claimDigest is the SHA-256 a claim key is built from, and which of the two
