@@ -21,10 +21,12 @@ func startDemo(t *testing.T, cfg demo.Config) (*demo.App, string) {
 }
 
 // TestFullFlow clicks through the demo in the browser: a pass, three
-// degraded passes during the outage, then the custom 403 page.
+// degraded passes during the outage, then the custom 403 page. The
+// siteverify providers are shared out among the routers (net/http runs
+// each in TestLogin and TestOutage).
 func TestFullFlow(t *testing.T) {
 	t.Parallel()
-	for _, p := range []string{demo.Tencent, demo.GeeTest3} {
+	for _, p := range []string{demo.Tencent, demo.GeeTest3, demo.HCaptcha} {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
 			_, base := startDemo(t, demo.Config{Provider: p})

@@ -13,6 +13,11 @@ var PassCodes = map[string]string{
 	"geetest3": "success",
 	"geetest4": "success",
 	"altcha":   "ok",
+	// The siteverify vendors' pass.
+	"turnstile":  "success",
+	"hcaptcha":   "success",
+	"recaptcha2": "success",
+	"recaptcha3": "success",
 }
 
 // ExpectPass logs in on the demo at baseURL and fails t unless the success

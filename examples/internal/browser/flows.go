@@ -16,6 +16,39 @@ var SolveButtons = map[string]string{
 	"geetest4": "geetest4-emulator-solve",
 }
 
+// Checkboxes maps the providers whose login page has no solve button of a
+// stand-in popup to what solves instead: the CSS selector of the stand-in
+// widget's checkbox to click (hCaptcha, reCAPTCHA v2), or "" when nothing
+// is clicked before "Log in" (Turnstile's widget solves itself; reCAPTCHA
+// v3 asks for its token when the form is submitted). Login drives these
+// pages with the widget the vendor's script renders inside the form.
+var Checkboxes = map[string]string{
+	"turnstile":  "",
+	"hcaptcha":   "#login-form #captcha-widget .h-captcha-emulator-checkbox",
+	"recaptcha2": "#login-form #captcha-widget .recaptcha-emulator-checkbox",
+	"recaptcha3": "",
+}
+
+// ResponseFields maps the providers whose widget adds its response field to
+// the form to that field's name. Login checks, before it submits, that the
+// form holds the field once, inside the widget, with a token.
+var ResponseFields = map[string]string{
+	"turnstile":  "cf-turnstile-response",
+	"hcaptcha":   "h-captcha-response",
+	"recaptcha2": "g-recaptcha-response",
+}
+
+// tokenInForm reports why the form lacks the widget's response field with a
+// token, or "" when it has it once, inside the widget (#captcha-widget).
+const tokenInForm = `(function (name) {
+  var form = document.getElementById("login-form");
+  var all = form ? form.querySelectorAll("[name='" + name + "']") : [];
+  if (all.length !== 1) { return "the form has " + all.length + " fields named " + name + ", want 1"; }
+  var widget = document.getElementById("captcha-widget");
+  if (!widget || !widget.contains(all[0])) { return "the field " + name + " is not inside the widget"; }
+  return all[0].value ? "" : "the field " + name + " is empty";
+})(%q)`
+
 // Containers maps provider names to the CSS selector of the element the
 // login page asks the provider's widget to render into (GeeTest v3's
 // appendTo("#captcha-box"), inside the login card). OpenWidget fails unless
@@ -118,7 +151,15 @@ func Submit(ctx context.Context) (Outcome, error) {
 // Login runs one login on the demo at baseURL: load the page, open the
 // widget, click its solve button, and read the page the form submission
 // leads to.
+//
+// For a provider in Checkboxes the page has no popup: Login loads it,
+// clicks the stand-in widget's checkbox if it has one, waits until the page
+// enables "Log in" (it has a token, or for reCAPTCHA v3 can get one),
+// checks the widget's response field (ResponseFields) and clicks "Log in".
 func Login(ctx context.Context, baseURL, provider string) (Outcome, error) {
+	if box, ok := Checkboxes[provider]; ok {
+		return loginInForm(ctx, baseURL, provider, box)
+	}
 	if err := OpenLogin(ctx, baseURL); err != nil {
 		return Outcome{}, fmt.Errorf("loading the login page: %w", err)
 	}
@@ -166,4 +207,37 @@ func SetOutage(ctx context.Context, baseURL string, on bool) error {
 		chromedp.Click(chromedp.ID("outage-toggle")),
 		chromedp.WaitVisible(`//strong[@id="outage-state" and text()="`+want+`"]`),
 	)
+}
+
+// loginInForm is Login for a provider in Checkboxes, whose checkbox
+// selector is box.
+func loginInForm(ctx context.Context, baseURL, provider, box string) (Outcome, error) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(baseURL+"/")); err != nil {
+		return Outcome{}, fmt.Errorf("loading the login page: %w", err)
+	}
+	if box != "" {
+		err := chromedp.Do(ctx,
+			chromedp.WaitVisible(chromedp.CSS(box)),
+			chromedp.Click(chromedp.CSS(box)),
+		)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("solving the %s widget: %w", provider, err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitEnabled(chromedp.ID("login"))); err != nil {
+		return Outcome{}, fmt.Errorf("waiting for the %s token: %w", provider, err)
+	}
+	if name, ok := ResponseFields[provider]; ok {
+		why, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(tokenInForm, name)))
+		if err != nil {
+			return Outcome{}, err
+		}
+		if why != "" {
+			return Outcome{}, fmt.Errorf("browser: the %s widget's token is not in the form: %s", provider, why)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("login"))); err != nil {
+		return Outcome{}, err
+	}
+	return Submit(ctx)
 }

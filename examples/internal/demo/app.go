@@ -17,9 +17,13 @@ import (
 	"github.com/captchakit/captcha/providers/aliyun/aliyuntest"
 	"github.com/captchakit/captcha/providers/geetest"
 	"github.com/captchakit/captcha/providers/geetest/geetesttest"
+	"github.com/captchakit/captcha/providers/hcaptcha/hcaptchatest"
 	"github.com/captchakit/captcha/providers/providertest"
+	"github.com/captchakit/captcha/providers/recaptcha"
+	"github.com/captchakit/captcha/providers/recaptcha/recaptchatest"
 	"github.com/captchakit/captcha/providers/tencent"
 	"github.com/captchakit/captcha/providers/tencent/tencenttest"
+	"github.com/captchakit/captcha/providers/turnstile/turnstiletest"
 	"github.com/captchakit/captcha/session"
 )
 
@@ -41,11 +45,15 @@ const OutageFault = providertest.FaultHTTP503
 // Emulators holds the emulators the App started, if any: at most one field
 // is set, except for Chain, which runs Tencent's and GeeTest's. Tests reach
 // through it for faults the page does not offer (e.g.
-// GeeTest.SetRegisterDown).
+// GeeTest.SetRegisterDown). ReCaptcha is the emulator of both ReCaptcha2
+// and ReCaptcha3 (its default sites are one v2 and one v3 key).
 type Emulators struct {
-	Tencent *tencenttest.Server
-	Aliyun  *aliyuntest.Server
-	GeeTest *geetesttest.Server
+	Tencent   *tencenttest.Server
+	Aliyun    *aliyuntest.Server
+	GeeTest   *geetesttest.Server
+	Turnstile *turnstiletest.Server
+	HCaptcha  *hcaptchatest.Server
+	ReCaptcha *recaptchatest.Server
 }
 
 // Route is an unprotected route of the demo for a router to mount.
@@ -75,6 +83,8 @@ type pageConfig struct {
 	aliyun    struct{ region, prefix, scene string }
 	tencentID uint64
 	captchaID string // GeeTest v4
+	sitekey   string // Turnstile, hCaptcha, reCAPTCHA
+	action    string // Turnstile, reCAPTCHA v3: LoginAction
 }
 
 // New builds the App for cfg: the provider with the credentials from
@@ -110,6 +120,14 @@ func New(cfg Config) (*App, error) {
 		err = a.geetest3(creds)
 	case GeeTest4:
 		err = a.geetest4(creds)
+	case Turnstile:
+		err = a.turnstile(creds)
+	case HCaptcha:
+		err = a.hcaptcha(creds)
+	case ReCaptcha2:
+		err = a.recaptcha(recaptcha.V2, creds)
+	case ReCaptcha3:
+		err = a.recaptcha(recaptcha.V3, creds)
 	}
 	if err != nil {
 		a.Close()
@@ -322,6 +340,12 @@ func (a *App) SetOutage(on bool) {
 		a.emu.Aliyun.Inject(f)
 	case a.emu.GeeTest != nil:
 		a.emu.GeeTest.Inject(f)
+	case a.emu.Turnstile != nil:
+		a.emu.Turnstile.Inject(f)
+	case a.emu.HCaptcha != nil:
+		a.emu.HCaptcha.Inject(f)
+	case a.emu.ReCaptcha != nil:
+		a.emu.ReCaptcha.Inject(f)
 	}
 	a.outage.Store(on)
 	if on {
@@ -367,8 +391,22 @@ func (a *App) mintTicket() (captcha.Ticket, error) {
 	case a.emu.GeeTest != nil:
 		tk, err := a.emu.GeeTest.MintV4(a.page.captchaID)
 		return captcha.Ticket{Values: tk.Values(), ClientIP: "127.0.0.1"}, err
+	case a.emu.Turnstile != nil:
+		tk := a.emu.Turnstile.Mint(a.page.sitekey, turnstiletest.Action(a.page.action))
+		return a.siteTicket(tk), nil
+	case a.emu.HCaptcha != nil:
+		return a.siteTicket(a.emu.HCaptcha.Mint(a.page.sitekey)), nil
+	case a.emu.ReCaptcha != nil:
+		tk := a.emu.ReCaptcha.Mint(a.page.sitekey, recaptchatest.Action(a.page.action))
+		return a.siteTicket(tk), nil
 	}
 	return captcha.Ticket{}, errors.New("no emulator")
+}
+
+// siteTicket is the ticket of a siteverify provider with token in its one
+// field.
+func (a *App) siteTicket(token string) captcha.Ticket {
+	return captcha.Ticket{Values: map[string]string{a.provider.Fields()[0]: token}, ClientIP: "127.0.0.1"}
 }
 
 // mintTencent asks Tencent's emulator for a ticket it would pass.
@@ -402,6 +440,15 @@ func (a *App) Close() error {
 	}
 	if a.emu.GeeTest != nil {
 		errs = append(errs, a.emu.GeeTest.Close())
+	}
+	if a.emu.Turnstile != nil {
+		errs = append(errs, a.emu.Turnstile.Close())
+	}
+	if a.emu.HCaptcha != nil {
+		errs = append(errs, a.emu.HCaptcha.Close())
+	}
+	if a.emu.ReCaptcha != nil {
+		errs = append(errs, a.emu.ReCaptcha.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -16,6 +16,13 @@ const (
 	Aliyun   = "aliyun"
 	GeeTest3 = "geetest3"
 	GeeTest4 = "geetest4"
+	// Turnstile, HCaptcha, ReCaptcha2 and ReCaptcha3 verify with a
+	// siteverify API: Cloudflare Turnstile, hCaptcha, and Google reCAPTCHA
+	// v2 (checkbox) and v3 (score, action "login").
+	Turnstile  = "turnstile"
+	HCaptcha   = "hcaptcha"
+	ReCaptcha2 = "recaptcha2"
+	ReCaptcha3 = "recaptcha3"
 	// Chain is a failover chain rather than one vendor: Tencent, then
 	// GeeTest v4, then a self-hosted proof of work (package altcha), which
 	// is also the step-up for a browser that cannot load TCaptcha.js.
@@ -24,7 +31,7 @@ const (
 
 // Providers lists the single-vendor provider names in the order the help
 // text shows them; -provider accepts Chain too.
-var Providers = []string{Tencent, Aliyun, GeeTest3, GeeTest4}
+var Providers = []string{Tencent, Aliyun, GeeTest3, GeeTest4, Turnstile, HCaptcha, ReCaptcha2, ReCaptcha3}
 
 // names is what -provider accepts, for the help text and its error.
 func names() string {
@@ -50,6 +57,7 @@ type Config struct {
 	// load-error path (Tencent's disaster-recovery ticket). Default: the
 	// emulator's stand-in script offline, the vendor's script online. For
 	// Chain it replaces Tencent's script, and the page offers the step-up.
+	// For ReCaptcha3 it is used as given: include ?render=<sitekey>.
 	ScriptURL string
 	// Getenv reads the credentials (see Credentials). Default: os.Getenv.
 	// Tests pass a function that returns "" to force the emulator.
@@ -78,7 +86,8 @@ func (c Config) withDefaults() Config {
 // ParseFlags reads the command line of the example called name:
 //
 //	-addr        listen address (default 127.0.0.1:8080)
-//	-provider    tencent, aliyun, geetest3, geetest4 or chain (default $CAPTCHA_PROVIDER, else tencent)
+//	-provider    tencent, aliyun, geetest3, geetest4, turnstile, hcaptcha,
+//	             recaptcha2, recaptcha3 or chain (default $CAPTCHA_PROVIDER, else tencent)
 //	-script-url  replace the captcha script URL on the login page
 //
 // getenv supplies CAPTCHA_PROVIDER and, later, the credentials; usage and
@@ -101,8 +110,12 @@ func ParseFlags(name string, args []string, getenv func(string) string, stderr i
 		"replace the captcha script `URL` on the login page (e.g. one that fails to load)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./examples/%s [flags]\n\n", name)
-		fmt.Fprintf(stderr, "Without credentials in the environment the demo runs on an in-process emulator;\n")
-		fmt.Fprintf(stderr, "see the README for the variables each provider reads.\n\n")
+		fmt.Fprintf(stderr, "Without credentials in the environment the demo runs on an in-process emulator.\n")
+		fmt.Fprintf(stderr, "With all of a provider's variables set it talks to the real vendor:\n\n")
+		for _, p := range Providers {
+			fmt.Fprintf(stderr, "  %-11s %s\n", p, strings.Join(Credentials[p], " "))
+		}
+		fmt.Fprintf(stderr, "  %-11s the variables of %s and %s\n\n", Chain, Tencent, GeeTest4)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -139,6 +152,13 @@ var Credentials = map[string][]string{
 	Aliyun:   {"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIYUN_CAPTCHA_SCENE_ID", "ALIYUN_CAPTCHA_PREFIX"},
 	GeeTest3: {"GEETEST_ID", "GEETEST_KEY"},
 	GeeTest4: {"GEETEST4_ID", "GEETEST4_KEY"},
+	// The siteverify vendors need the widget's public sitekey for the page
+	// and its secret for the server. reCAPTCHA v2 and v3 keys are of
+	// different types, so each has a pair of its own.
+	Turnstile:  {"TURNSTILE_SECRET", "TURNSTILE_SITEKEY"},
+	HCaptcha:   {"HCAPTCHA_SECRET", "HCAPTCHA_SITEKEY"},
+	ReCaptcha2: {"RECAPTCHA2_SECRET", "RECAPTCHA2_SITEKEY"},
+	ReCaptcha3: {"RECAPTCHA3_SECRET", "RECAPTCHA3_SITEKEY"},
 }
 
 // errPartialCredentials reports a provider whose credentials are set in part.

@@ -36,7 +36,11 @@ func TestParseFlags(t *testing.T) {
 		{name: "flag beats environment", args: []string{"-provider", "geetest3"}, env: map[string]string{ProviderEnv: "aliyun"}, provider: GeeTest3, addr: DefaultAddr},
 		{name: "chain", args: []string{"-provider", "chain"}, provider: Chain, addr: DefaultAddr},
 		{name: "unknown provider", args: []string{"-provider", "recaptcha"}, wantErr: true},
-		{name: "unknown provider from environment", env: map[string]string{ProviderEnv: "hcaptcha"}, wantErr: true},
+		{name: "unknown provider from environment", env: map[string]string{ProviderEnv: "friendlycaptcha"}, wantErr: true},
+		{name: "turnstile", args: []string{"-provider", "turnstile"}, provider: Turnstile, addr: DefaultAddr},
+		{name: "hcaptcha from environment", env: map[string]string{ProviderEnv: "hcaptcha"}, provider: HCaptcha, addr: DefaultAddr},
+		{name: "recaptcha2", args: []string{"-provider", "recaptcha2"}, provider: ReCaptcha2, addr: DefaultAddr},
+		{name: "recaptcha3", args: []string{"-provider", "recaptcha3"}, provider: ReCaptcha3, addr: DefaultAddr},
 		{name: "stray argument", args: []string{"tencent"}, wantErr: true},
 		{name: "unknown flag", args: []string{"-port", "80"}, wantErr: true},
 	}

@@ -16,6 +16,19 @@
 // mounts the register route, and hands the provider to the App with
 // UseProvider, so that the page and the outage switch use it.
 //
+// With -provider turnstile, hcaptcha, recaptcha2 or recaptcha3 the page is
+// the vendor's own snippet: the widget's div (class cf-turnstile, h-captcha
+// or g-recaptcha) in the login form, rendered by the vendor's api.js, which
+// adds the response field the form posts; reCAPTCHA v3 has no widget and
+// calls grecaptcha.execute(sitekey, {action: "login"}) when the form is
+// submitted. Offline, api.js is the emulator's stand-in, loaded from the
+// vendor's path on the emulator's URL; nothing else on the page changes.
+// The providers accept tokens solved on 127.0.0.1 and localhost (their
+// Config.Hostnames), and Turnstile and reCAPTCHA v3 only for the action
+// "login" (LoginAction). Online, each reads a secret and a sitekey from the
+// environment (Credentials); the widget's domain list at the vendor must
+// then allow the address the demo is opened under.
+//
 // With -provider chain the demo is a failover chain: Tencent, then GeeTest
 // v4, then a self-hosted proof of work (package altcha), which is also the
 // step-up for a browser that cannot load TCaptcha.js. Each vendor has its

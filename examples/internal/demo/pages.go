@@ -50,13 +50,18 @@ func Render(w http.ResponseWriter, status int, name string, data any) {
 
 // LoginPage is the data of LoginTemplate.
 type LoginPage struct {
-	Provider  string       // tencent, aliyun, geetest3, geetest4
+	Provider  string       // one of Providers, or Chain
 	Vendor    string       // display name, e.g. "Tencent Cloud Captcha"
 	Offline   bool         // running on the emulator: offer the outage switch
 	Outage    bool         // the outage switch is on
 	ScriptURL string       // the vendor's client script, or the emulator's stand-in
 	Fields    []string     // the provider's ticket fields, hidden inputs of the form
 	JS        WidgetConfig // configuration for the page's script, JSON-encoded by html/template
+	// Widget is the class of the widget element the vendor's script
+	// renders implicitly inside the form: "cf-turnstile", "h-captcha" or
+	// "g-recaptcha" (reCAPTCHA v2). Such a widget adds its own response
+	// field to the form, so Fields is then empty. "" for the others.
+	Widget string
 	// Switches are the Chain demo's outage switches, one per vendor; nil
 	// for a single vendor, whose one switch is Outage.
 	Switches []VendorSwitch
@@ -80,6 +85,11 @@ type WidgetConfig struct {
 	AliyunRegion string   `json:"aliyunRegion,omitempty"`
 	AliyunPrefix string   `json:"aliyunPrefix,omitempty"`
 	GeeTest4ID   string   `json:"geetest4Id,omitempty"`
+	// Sitekey is the public sitekey of Turnstile, hCaptcha and reCAPTCHA;
+	// Action the action the widget or grecaptcha.execute sends (LoginAction
+	// for Turnstile and reCAPTCHA v3).
+	Sitekey string `json:"sitekey,omitempty"`
+	Action  string `json:"action,omitempty"`
 	// Render is where the Chain page asks which widget to show
 	// (RenderPath); Scripts maps each provider of the chain to its client
 	// script. Both are empty for a single vendor.
@@ -88,17 +98,36 @@ type WidgetConfig struct {
 }
 
 var vendors = map[string]string{
-	Tencent:  "Tencent Cloud Captcha",
-	Aliyun:   "Alibaba Cloud CAPTCHA 2.0",
-	GeeTest3: "GeeTest v3",
-	GeeTest4: "GeeTest v4",
-	Chain:    "Tencent Cloud Captcha, failing over to GeeTest v4 and a proof of work",
+	Tencent:    "Tencent Cloud Captcha",
+	Aliyun:     "Alibaba Cloud CAPTCHA 2.0",
+	GeeTest3:   "GeeTest v3",
+	GeeTest4:   "GeeTest v4",
+	Turnstile:  "Cloudflare Turnstile",
+	HCaptcha:   "hCaptcha",
+	ReCaptcha2: "Google reCAPTCHA v2",
+	ReCaptcha3: "Google reCAPTCHA v3",
+	Chain:      "Tencent Cloud Captcha, failing over to GeeTest v4 and a proof of work",
+}
+
+// widgets maps the providers whose widget the vendor's script renders
+// implicitly in the form to the widget element's class.
+var widgets = map[string]string{
+	Turnstile:  "cf-turnstile",
+	HCaptcha:   "h-captcha",
+	ReCaptcha2: "g-recaptcha",
 }
 
 // Login returns the data of the login page.
 func (a *App) Login() LoginPage {
 	fields := a.provider.Fields()
-	js := WidgetConfig{Provider: a.cfg.Provider, Fields: fields}
+	js := WidgetConfig{Provider: a.cfg.Provider, Fields: fields, Sitekey: a.page.sitekey, Action: a.page.action}
+	widget := widgets[a.cfg.Provider]
+	if widget != "" {
+		// The widget adds its response field itself: a hidden input of
+		// the same name beside it would post the field twice, which the
+		// middleware refuses.
+		fields = nil
+	}
 	switch a.cfg.Provider {
 	case Tencent:
 		js.TencentAppID = strconv.FormatUint(a.page.tencentID, 10)
@@ -128,6 +157,7 @@ func (a *App) Login() LoginPage {
 		ScriptURL: a.page.scriptURL,
 		Fields:    fields,
 		JS:        js,
+		Widget:    widget,
 	}
 }
 
