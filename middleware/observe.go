@@ -25,18 +25,16 @@ type Event struct {
 	// "budget", "failover-inactive", ...), as in Result.Code and
 	// VerifyError.Code.
 	Code string
-	// Passed reports that the request was let through.
-	Passed bool
+	// Passed reports that the request was let through; Degraded, Failover,
+	// StepUp and Skipped say how, as on the Result (each implies Passed).
+	Passed                              bool
+	Degraded, Failover, StepUp, Skipped bool
 	// VendorCalled reports that the provider was asked (a replay, a missing
 	// ticket or an open breaker asks nobody).
 	VendorCalled bool
 	// Duration is the verification's wall time.
 	Duration time.Duration
 }
-
-// Passes with these outcomes were not verified by the provider they name
-// ("degraded", "skipped") or came through the chain ("failover",
-// "step-up"); see Result.
 
 // BreakerEvent is a change of a provider's circuit breaker, as this process
 // sees it: From and To are "closed", "open" or "half-open".
@@ -122,6 +120,7 @@ func (v *Verifier) report(ctx context.Context, start time.Time, called bool, res
 	e := Event{Provider: v.name, Outcome: outcomeOf(res, err), VendorCalled: called, Duration: time.Since(start)}
 	if err == nil {
 		e.Provider, e.Code, e.Passed = res.Provider, res.Code, true
+		e.Degraded, e.Failover, e.StepUp, e.Skipped = res.Degraded, res.Failover, res.StepUp, res.Skipped
 	} else if ve, ok := err.(*VerifyError); ok { //nolint:errorlint // the Verifier's own errors are *VerifyError at the top
 		e.Provider, e.Code = ve.Provider, ve.Code
 	}

@@ -80,7 +80,7 @@ func TestObserver(t *testing.T) {
 	if _, err := v.Verify(postFields("obs", "x")); err != nil {
 		t.Fatalf("degraded pass: %v", err)
 	}
-	if e := o.last(); e.Outcome != "degraded" || e.VendorCalled || !e.Passed {
+	if e := o.last(); e.Outcome != "degraded" || e.VendorCalled || !e.Passed || !e.Degraded {
 		t.Errorf("event %+v, want a degraded pass without a vendor call", e)
 	}
 }
@@ -166,7 +166,7 @@ func TestUnsafeSkipVerify(t *testing.T) {
 	if err != nil || !res.Skipped || !res.Passed || res.Code != "skipped" || f.Calls() != 0 {
 		t.Errorf("selected request: (%+v, %v), %d calls; want a skipped pass, no call", res, err, f.Calls())
 	}
-	if e := o.last(); e.Outcome != "skipped" {
+	if e := o.last(); e.Outcome != "skipped" || !e.Skipped {
 		t.Errorf("event %+v, want outcome skipped", e)
 	}
 	if _, err := v.Verify(postFields("user", "alice")); !errors.Is(err, captcha.ErrMissingTicket) {
