@@ -65,7 +65,7 @@ func NewMemoryLedger() Ledger { return NewMemoryLedgerSize(defaultMemoryLedgerSi
 // Keys are held as 128-bit hashes under a random per-process seed, in
 // 24-byte slots of open-addressing tables that grow with use and are kept at
 // most 7/8 full: 24 to 48 bytes per live key while a table fills, about 28
-// when the ledger is full (113 MiB at 2^22 keys), with no pointers for the
+// when the ledger is full (112 MiB at 2^22 keys), with no pointers for the
 // garbage collector to scan. Two keys could only collide by making a fresh
 // ticket look used (fail closed), with a probability of about n/2^128.
 // Counters saturate at about a million per window, and then read as over
