@@ -228,11 +228,13 @@ func (v *Verifier) route(vr *verification, r *http.Request, values map[string]st
 		}
 	}
 	// The provider sees its own fields only: the others must not change
-	// its ticket's fingerprint.
-	for f := range values {
-		if fieldIndex(f, m.fields) < 0 {
-			delete(values, f)
+	// its ticket's fingerprint. A custom extractor's map is not written to.
+	if len(values) > len(m.fields) {
+		own := make(map[string]string, len(m.fields))
+		for _, f := range m.fields {
+			own[f] = values[f]
 		}
+		values = own
 	}
 	earlierDown := true
 	for _, e := range members[:k] {
