@@ -135,12 +135,7 @@ func (v *Verifier) failback(vr *verification, t Ticket, cause error) (*Result, e
 		}
 	}
 	if pol.mode == modeBounded {
-		b := pol.budget
-		client := hashedKey(v.budgetPf+"client:", sha256.Sum256([]byte(budgetKey(t.ClientIP))))
-		if err := v.spend(vr, t, client, b.PerClient, b.PerClientWindow, "client budget spent"); err != nil {
-			return nil, err
-		}
-		if err := v.spend(vr, t, v.budgetPf+"global", b.Global, b.GlobalWindow, "global budget spent"); err != nil {
+		if err := v.spendBudget(vr, t, "", "", pol.budget); err != nil {
 			return nil, err
 		}
 	}
@@ -164,6 +159,18 @@ func (v *Verifier) checkWork(vr *verification, t Ticket) error {
 		return v.denied(&vr.call, t, "work", "proof of work failed")
 	}
 	return w.claim(vr, t.Request, wt)
+}
+
+// spendBudget counts one pass against b, the per-client limit and then the
+// global one, under the Verifier's budget keys with kind ("" for the
+// failback budget, "stepup:" for the step-up's); what names the budget in
+// the log line of a denial.
+func (v *Verifier) spendBudget(vr *verification, t Ticket, kind, what string, b Budget) error {
+	client := hashedKey(v.budgetPf+kind+"client:", sha256.Sum256([]byte(budgetKey(t.ClientIP))))
+	if err := v.spend(vr, t, client, b.PerClient, b.PerClientWindow, what+"client budget spent"); err != nil {
+		return err
+	}
+	return v.spend(vr, t, v.budgetPf+kind+"global", b.Global, b.GlobalWindow, what+"global budget spent")
 }
 
 // spend counts one degraded pass against the budget at key, of limit per

@@ -1,7 +1,6 @@
 package captcha
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -263,13 +262,8 @@ func (v *Verifier) route(vr *verification, r *http.Request, values map[string]st
 		if err != nil {
 			return nil, err
 		}
-		b := v.cfg.stepUpBudget
 		t := Ticket{ClientIP: v.cfg.clientIP(r)}
-		key := hashedKey(v.budgetPf+"stepup:client:", sha256.Sum256([]byte(budgetKey(t.ClientIP))))
-		if err := v.spend(vr, t, key, b.PerClient, b.PerClientWindow, "step-up client budget spent"); err != nil {
-			return nil, err
-		}
-		if err := v.spend(vr, t, v.budgetPf+"stepup:global", b.Global, b.GlobalWindow, "step-up global budget spent"); err != nil {
+		if err := v.spendBudget(vr, t, "stepup:", "step-up ", v.cfg.stepUpBudget); err != nil {
 			return nil, err
 		}
 		res.StepUp = true
