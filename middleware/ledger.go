@@ -199,13 +199,7 @@ func (l *memoryLedger) upsert(s *shard, k hkey, ttl time.Duration, f func(sl *sl
 		exp++ // round up: an entry never expires early
 	}
 	s.mu.Lock()
-	if i, ok := s.find(k); ok {
-		sl := &s.slots[i]
-		fresh := sl.exp() <= now
-		f(sl, fresh, exp)
-		if fresh {
-			s.noteExp(exp)
-		}
+	if s.update(k, now, exp, f) {
 		s.mu.Unlock()
 		return nil
 	}
@@ -216,13 +210,7 @@ func (l *memoryLedger) upsert(s *shard, k hkey, ttl time.Duration, f func(sl *sl
 		}
 		s.mu.Lock()
 		// The shard may have changed while it was unlocked.
-		if i, ok := s.find(k); ok {
-			sl := &s.slots[i]
-			fresh := sl.exp() <= now
-			f(sl, fresh, exp)
-			if fresh {
-				s.noteExp(exp)
-			}
+		if s.update(k, now, exp, f) {
 			s.mu.Unlock()
 			return nil
 		}
@@ -236,6 +224,22 @@ func (l *memoryLedger) upsert(s *shard, k hkey, ttl time.Duration, f func(sl *sl
 	s.noteExp(exp)
 	s.mu.Unlock()
 	return nil
+}
+
+// update lets f update k's slot if k is in s (fresh when its entry has
+// expired), and reports whether it was. s is locked.
+func (s *shard) update(k hkey, now, exp int64, f func(sl *slot, fresh bool, exp int64)) bool {
+	i, ok := s.find(k)
+	if !ok {
+		return false
+	}
+	sl := &s.slots[i]
+	fresh := sl.exp() <= now
+	f(sl, fresh, exp)
+	if fresh {
+		s.noteExp(exp)
+	}
+	return true
 }
 
 // reserve takes one slot of the ledger's bound, if one is left.
