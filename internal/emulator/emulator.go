@@ -93,6 +93,7 @@ type Faults struct {
 	changed chan struct{} // closed, and replaced, when Inject changes fault
 	latency atomic.Int64
 	held    atomic.Int64 // requests FaultHang holds now
+	calls   atomic.Int64 // requests that reached a Wrap'd handler
 	stop    chan struct{}
 	once    sync.Once
 }
@@ -152,6 +153,7 @@ func (f *Faults) release() { f.once.Do(func() { close(f.stop) }) }
 // says, as a vendor that recovers answers the requests it was holding.
 func (f *Faults) Wrap(next http.Handler, malformed string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.calls.Add(1)
 		held := false
 		for {
 			fault, changed := f.state()
@@ -299,6 +301,39 @@ func Reset(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// Controls are what a test turns on any emulator: the fault its API answers
+// with, the latency before each answer, the clock, and the count of API
+// calls. Every emulator embeds one, so these are its own methods; what each
+// fault looks like in a vendor's words is on the emulator's type.
+type Controls struct {
+	clock  Clock
+	faults *Faults
+}
+
+// NewControls returns the controls over faults, an emulator's API handlers
+// being wrapped with faults.Wrap.
+func NewControls(faults *Faults) *Controls { return &Controls{faults: faults} }
+
+// Inject sets the fault the emulator's API answers with;
+// providertest.FaultNone clears it. A request held by FaultHang is then
+// answered as the new fault (or none) says.
+func (c *Controls) Inject(f providertest.Fault) { c.faults.Inject(f) }
+
+// SetLatency delays every API answer by d, whatever the fault.
+func (c *Controls) SetLatency(d time.Duration) { c.faults.SetLatency(d) }
+
+// Advance moves the emulator's clock by d, for expiry tests: what it
+// minted ages, and checks against its clock (timestamps, lifetimes) see the
+// moved time. Point a client's clock at Now where it signs with one.
+func (c *Controls) Advance(d time.Duration) { c.clock.Advance(d) }
+
+// Now returns the emulator's current time.
+func (c *Controls) Now() time.Time { return c.clock.Now() }
+
+// Calls reports how many API requests the emulator received, faulty ones
+// included (scripts, pages and mint requests are not API requests).
+func (c *Controls) Calls() int64 { return c.faults.calls.Load() }
 
 // Clock is the emulator's time: the wall clock plus an offset tests can move.
 type Clock struct{ offset atomic.Int64 }

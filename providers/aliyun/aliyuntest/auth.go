@@ -101,7 +101,7 @@ func (e *Emulator) checkClock(ts string) *gatewayError {
 	if err != nil {
 		return fail(http.StatusBadRequest, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
 	}
-	if d := e.clock.Now().Sub(t); d > ClockSkew || d < -ClockSkew {
+	if d := e.Now().Sub(t); d > ClockSkew || d < -ClockSkew {
 		return fail(http.StatusBadRequest, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
 	}
 	return nil
@@ -110,7 +110,7 @@ func (e *Emulator) checkClock(ts string) *gatewayError {
 // useNonce records the nonce for key id and reports a reuse within
 // ClockSkew as SignatureNonceUsed.
 func (e *Emulator) useNonce(id, nonce string) *gatewayError {
-	now := e.clock.Now()
+	now := e.Now()
 	k := id + "\x00" + nonce
 	e.nonceMu.Lock()
 	defer e.nonceMu.Unlock()

@@ -81,16 +81,23 @@ type Config struct {
 // content hash and the AccessKey, answers with the real error envelopes, and
 // judges captchaVerifyParam values it minted with the real VerifyCodes. It
 // is safe for concurrent use.
+//
+// Its controls (Inject, SetLatency, Advance, Now, Calls) come from
+// emulator.Controls. In the gateway's JSON envelope, FaultInternalError
+// answers 500 InternalError, FaultThrottled Throttling.User and
+// FaultBadCredentials InvalidAccessKeyId.NotFound. A negative Advance moves
+// the clock back: mint, then Advance forward again, to get a param that is
+// old on a clock that agrees with the client's signatures.
 type Emulator struct {
+	*emulator.Controls // Inject, SetLatency, Advance, Now, Calls
+
 	keyMu    sync.Mutex                           // serialises AddAccessKey and RemoveAccessKey
 	keys     atomic.Pointer[map[string]accessKey] // replaced whole, read without a lock
 	scenes   map[string]bool
 	maxParam int
 
 	faults *emulator.Faults
-	clock  emulator.Clock
 	params emulator.Store[minted]
-	calls  atomic.Int64
 
 	macs   sync.Map // AccessKey ID → *sync.Pool of keyed HMAC-SHA256
 	nextID atomic.Uint64
@@ -134,6 +141,7 @@ func New(cfg Config) *Emulator {
 	if len(e.scenes) == 0 {
 		e.scenes[DefaultSceneID] = true
 	}
+	e.Controls = emulator.NewControls(e.faults)
 	e.api = e.faults.Wrap(http.HandlerFunc(e.serveAPI), `{"RequestId":"0A1B2C3D-0000","Success":tr`)
 	return e
 }
@@ -173,27 +181,6 @@ func (e *Emulator) RemoveAccessKey(id string) {
 	e.keys.Store(&keys)
 }
 
-// Inject sets the fault the emulator produces; providertest.FaultNone clears
-// it. FaultInternalError answers 500 InternalError, FaultThrottled
-// Throttling.User and FaultBadCredentials InvalidAccessKeyId.NotFound, in
-// the gateway's JSON envelope.
-func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
-
-// SetLatency delays every API answer by d.
-func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
-
-// Advance moves the emulator's clock by d, for expiry tests. A negative d
-// moves it back: mint, then Advance forward again, to get a param that is
-// old on a clock that agrees with the client's signatures.
-func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
-
-// Now returns the emulator's clock.
-func (e *Emulator) Now() time.Time { return e.clock.Now() }
-
-// Calls returns how many API requests the emulator received (the script and
-// mint endpoints are not counted).
-func (e *Emulator) Calls() int64 { return e.calls.Load() }
-
 // ServeHTTP serves the API at "/", the client script at ScriptPath and the
 // mint endpoint at MintPath.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -203,7 +190,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case MintPath:
 		e.serveMint(w, r)
 	default:
-		e.calls.Add(1)
 		e.api.ServeHTTP(w, r)
 	}
 }

@@ -83,7 +83,7 @@ func (e *Emulator) mint(scene, verdict string) string {
 	data := emulator.RandomHex(32)
 	b, _ := json.Marshal(paramJSON{SceneID: &scene, CertifyID: &certify, DeviceToken: &token, Data: &data})
 	p := string(b)
-	e.params.Put(certify, minted{param: p, scene: scene, verdict: verdict}, e.clock.Now())
+	e.params.Put(certify, minted{param: p, scene: scene, verdict: verdict}, e.Now())
 	return p
 }
 
@@ -128,7 +128,7 @@ func (e *Emulator) judge(param, sceneID string) string {
 	switch {
 	case rec.Used:
 		return "F008"
-	case e.clock.Now().Sub(rec.Issued) > ParamTTL:
+	case e.Now().Sub(rec.Issued) > ParamTTL:
 		return "F014"
 	case rec.Value.verdict != "":
 		return rec.Value.verdict

@@ -67,14 +67,16 @@ type Config struct {
 }
 
 // Emulator is an http.Handler speaking GeeTest's v3 and v4 server protocols;
-// see the package documentation. It is safe for concurrent use.
+// see the package documentation, which also says what each fault looks
+// like. Its controls (Inject, SetLatency, Advance, Now, Calls) come from
+// emulator.Controls. It is safe for concurrent use.
 type Emulator struct {
+	*emulator.Controls // Inject, SetLatency, Advance, Now, Calls
+
 	v3 map[string]string
 	v4 map[string]string
 
 	faults       *emulator.Faults
-	clock        emulator.Clock
-	calls        atomic.Int64
 	registerDown atomic.Bool
 	bypassFail   atomic.Bool
 
@@ -116,29 +118,13 @@ func New(cfg Config) *Emulator {
 	if len(e.v4) == 0 {
 		e.v4[DefaultV4CaptchaID] = DefaultV4CaptchaKey
 	}
+	e.Controls = emulator.NewControls(e.faults)
 	e.register = e.faults.Wrap(http.HandlerFunc(e.serveRegister), `{"challenge":"`)
 	e.validate = e.faults.Wrap(http.HandlerFunc(e.serveValidate), `{"seccode":"`)
 	e.bypass = e.faults.Wrap(http.HandlerFunc(e.serveBypass), `{"status":"`)
 	e.validate4 = e.faults.Wrap(http.HandlerFunc(e.serveValidate4), `{"status":"success","result":"succ`)
 	return e
 }
-
-// Inject sets the fault the emulator produces; providertest.FaultNone clears
-// it. See the package documentation for what each fault looks like.
-func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
-
-// SetLatency delays every API answer by d.
-func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
-
-// Advance moves the emulator's clock forward by d, for expiry tests.
-func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
-
-// Now returns the emulator's clock.
-func (e *Emulator) Now() time.Time { return e.clock.Now() }
-
-// Calls returns how many API requests the emulator received (the script,
-// solve and mint endpoints are not counted).
-func (e *Emulator) Calls() int64 { return e.calls.Load() }
 
 // SetRegisterDown makes register.php answer {"challenge":"0"} (down) or
 // issue challenges again (up).
@@ -153,16 +139,12 @@ func (e *Emulator) SetBypassStatus(up bool) { e.bypassFail.Store(!up) }
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case RegisterPath:
-		e.calls.Add(1)
 		e.register.ServeHTTP(w, r)
 	case ValidatePath:
-		e.calls.Add(1)
 		e.validate.ServeHTTP(w, r)
 	case BypassPath:
-		e.calls.Add(1)
 		e.bypass.ServeHTTP(w, r)
 	case V4Path:
-		e.calls.Add(1)
 		e.validate4.ServeHTTP(w, r)
 	case ScriptPath:
 		serveScript(w, scriptV3Body)
@@ -231,7 +213,7 @@ func (e *Emulator) serveRegister(w http.ResponseWriter, r *http.Request) {
 		// Answer the origin challenge; remember the form the browser will
 		// send back, hashed as the customer's server hashes it.
 		c = emulator.RandomHex(16)
-		e.challenges.Put(hashChallenge(q.Get("digestmod"), c, key), challenge{captchaID: q.Get("gt")}, e.clock.Now())
+		e.challenges.Put(hashChallenge(q.Get("digestmod"), c, key), challenge{captchaID: q.Get("gt")}, e.Now())
 	}
 	if q.Get("json_format") != "1" {
 		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
@@ -307,7 +289,7 @@ func (e *Emulator) Register(captchaID, digestmod string) (string, error) {
 		return "", errors.New("geetesttest: unknown v3 captcha ID")
 	}
 	c := hashChallenge(digestmod, emulator.RandomHex(16), key)
-	e.challenges.Put(c, challenge{captchaID: captchaID}, e.clock.Now())
+	e.challenges.Put(c, challenge{captchaID: captchaID}, e.Now())
 	return c, nil
 }
 
@@ -352,7 +334,7 @@ func (e *Emulator) checkSeccode(captchaID, submitted, seccode string) bool {
 		return false
 	}
 	rec, _ := e.challenges.Use(base)
-	if rec.Used || (captchaID != "" && rec.Value.captchaID != captchaID) || e.clock.Now().Sub(rec.Issued) > ChallengeTTL {
+	if rec.Used || (captchaID != "" && rec.Value.captchaID != captchaID) || e.Now().Sub(rec.Issued) > ChallengeTTL {
 		return false
 	}
 	key, ok := e.v3[rec.Value.captchaID]
@@ -440,7 +422,7 @@ func (e *Emulator) mintV4(captchaID string, answer v4Answer) (V4Ticket, error) {
 	if _, ok := e.v4[captchaID]; !ok {
 		return V4Ticket{}, errors.New("geetesttest: unknown v4 captcha ID")
 	}
-	now := e.clock.Now()
+	now := e.Now()
 	t := V4Ticket{
 		LotNumber:     emulator.RandomHex(16),
 		CaptchaOutput: "emu_" + emulator.RandomHex(48),
@@ -581,7 +563,7 @@ func (e *Emulator) serveValidate4(w http.ResponseWriter, r *http.Request) {
 			Msg         string   `json:"msg"`
 			CaptchaArgs struct{} `json:"captcha_args"`
 		}{Msg: "unknown error"})
-	case e.clock.Now().Sub(rec.Issued) > LotTTL:
+	case e.Now().Sub(rec.Issued) > LotTTL:
 		writeV4Verdict(w, "fail", "pass_token expire", captchaArg{})
 	case genTime != rec.Value.genTime:
 		writeV4Verdict(w, "fail", "gen_time error", captchaArg{})

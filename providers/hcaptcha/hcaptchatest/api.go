@@ -88,7 +88,7 @@ func (e *Emulator) judge(params map[string]string) []byte {
 		case "":
 			return fail("missing-input-response")
 		case TestToken:
-			return pass(siteverifyemu.Token{Hostname: TestHostname, Issued: e.clock.Now()}, false)
+			return pass(siteverifyemu.Token{Hostname: TestHostname, Issued: e.Now()}, false)
 		}
 		return fail("not-using-dummy-passcode")
 	case !known:
@@ -132,7 +132,7 @@ func (e *Emulator) judge(params map[string]string) []byte {
 		switch {
 		case !first:
 			return fail("already-seen-response")
-		case e.clock.Now().Sub(t.Issued) > e.lifetime:
+		case e.Now().Sub(t.Issued) > e.lifetime:
 			return fail("expired-input-response")
 		}
 		return pass(t, site.Enterprise)

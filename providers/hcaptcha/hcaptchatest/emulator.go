@@ -3,13 +3,11 @@ package hcaptchatest
 import (
 	_ "embed"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/captchakit/captcha/internal/emulator"
 	"github.com/captchakit/captcha/internal/siteverifyemu"
-	"github.com/captchakit/captcha/providers/providertest"
 )
 
 // hCaptcha's publisher test set ("Test Key Set: Publisher Account").
@@ -87,16 +85,22 @@ type Config struct {
 // cross-combinations; "credit" in every success, "score" and
 // "score_reason" for Enterprise sites. It also serves the stand-in api.js
 // and the mint endpoint it calls. It is safe for concurrent use.
+//
+// Its controls (Inject, SetLatency, Advance, Now, Calls) come from
+// emulator.Controls. FaultInternalError answers HTTP 500 with
+// {"success":false,"error-codes":["internal-error"]} (hCaptcha documents
+// no internal-error reply; this one is Turnstile's code on a 5xx),
+// FaultThrottled HTTP 429, FaultBadCredentials "invalid-input-secret".
 type Emulator struct {
+	*emulator.Controls // Inject, SetLatency, Advance, Now, Calls
+
 	bySecret  map[string][]Site
 	bySitekey map[string]Site
 	first     Site
 	lifetime  time.Duration
 
-	clock  emulator.Clock
 	faults *emulator.Faults
 	tokens siteverifyemu.Tokens
-	calls  atomic.Int64
 	api    http.Handler
 }
 
@@ -119,6 +123,7 @@ func New(cfg Config) *Emulator {
 	if e.lifetime <= 0 {
 		e.lifetime = 120 * time.Second
 	}
+	e.Controls = emulator.NewControls(e.faults)
 	e.api = e.faults.Wrap(http.HandlerFunc(e.serveSiteverify), malformedReply)
 	return e
 }
@@ -131,7 +136,6 @@ const malformedReply = `{"success":true,"challenge_ts":"2021-10-02T18:12:10.149Z
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case SiteverifyPath:
-		e.calls.Add(1)
 		e.api.ServeHTTP(w, r)
 	case ScriptPath:
 		siteverifyemu.ServeScript(w, r, script)
@@ -141,26 +145,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
-
-// Inject sets the fault siteverify answers with; providertest.FaultNone
-// clears it. FaultInternalError answers HTTP 500 with
-// {"success":false,"error-codes":["internal-error"]} (hCaptcha documents
-// no internal-error reply; this one is Turnstile's code on a 5xx),
-// FaultThrottled HTTP 429, FaultBadCredentials "invalid-input-secret".
-func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
-
-// SetLatency delays every siteverify answer by d.
-func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
-
-// Advance moves the emulator's clock forward by d, for expiry tests.
-func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
-
-// Now returns the emulator's current time.
-func (e *Emulator) Now() time.Time { return e.clock.Now() }
-
-// Calls reports how many siteverify requests the emulator received (script
-// and mint requests excluded), faulty ones included.
-func (e *Emulator) Calls() int64 { return e.calls.Load() }
 
 // MintOption adjusts a minted token.
 type MintOption func(*siteverifyemu.Token)
@@ -188,7 +172,7 @@ func (e *Emulator) Mint(sitekey string, opts ...MintOption) string {
 	if sitekey == TestSitekey {
 		return TestToken
 	}
-	t := siteverifyemu.Token{Sitekey: sitekey, Hostname: DefaultHostname, Score: DefaultScore, Issued: e.clock.Now()}
+	t := siteverifyemu.Token{Sitekey: sitekey, Hostname: DefaultHostname, Score: DefaultScore, Issued: e.Now()}
 	for _, opt := range opts {
 		opt(&t)
 	}

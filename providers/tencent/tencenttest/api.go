@@ -143,7 +143,7 @@ func (e *Emulator) judge(ticket, randstr string, appID uint64, appSecret string)
 		v.code = 9
 	case rec.Value.appID != appID:
 		v.code = 16
-	case e.clock.Now().Sub(rec.Issued) > e.lifetime:
+	case e.Now().Sub(rec.Issued) > e.lifetime:
 		v.code = 8
 	case subtle.ConstantTimeCompare([]byte(rec.Value.randstr), []byte(randstr)) != 1:
 		v.code = 7
@@ -182,7 +182,7 @@ func (e *Emulator) authenticate(r *http.Request, body []byte) string {
 	if err != nil {
 		return "AuthFailure.InvalidAuthorization"
 	}
-	now := e.clock.Now().Unix()
+	now := e.Now().Unix()
 	if d := now - ts; d > int64(e.skew/time.Second) || -d > int64(e.skew/time.Second) {
 		return "AuthFailure.SignatureExpire"
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/captchakit/captcha/internal/emulator"
-	"github.com/captchakit/captcha/providers/providertest"
 )
 
 // Public demo credentials from Tencent's documentation (TC3 example key and
@@ -70,7 +69,15 @@ type Config struct {
 // verifies the tickets it minted with Tencent's CaptchaCode semantics (single
 // use, lifetime, randstr, app). It also serves the stand-in TCaptcha.js and
 // the mint endpoint it calls. It is safe for concurrent use.
+//
+// Its controls (Inject, SetLatency, Advance, Now, Calls) come from
+// emulator.Controls. In Tencent's words, FaultInternalError answers the
+// InternalError envelope, FaultThrottled RequestLimitExceeded and
+// FaultBadCredentials AuthFailure.SecretIdNotFound. The timestamp check
+// uses the emulator's clock: point the client's clock at Now.
 type Emulator struct {
+	*emulator.Controls // Inject, SetLatency, Advance, Now, Calls
+
 	credMu   sync.Mutex                            // serialises AddCredential and RemoveCredential
 	creds    atomic.Pointer[map[string]Credential] // replaced whole, read without a lock
 	apps     map[uint64]string
@@ -78,10 +85,8 @@ type Emulator struct {
 	lifetime time.Duration
 	skew     time.Duration
 
-	clock   emulator.Clock
 	faults  *emulator.Faults
 	tickets emulator.Store[minted]
-	calls   atomic.Int64
 	busy    atomic.Bool
 	api     http.Handler
 }
@@ -130,6 +135,7 @@ func New(cfg Config) *Emulator {
 	if e.skew <= 0 {
 		e.skew = 300 * time.Second
 	}
+	e.Controls = emulator.NewControls(e.faults)
 	e.api = e.faults.Wrap(http.HandlerFunc(e.serveAPI), malformedReply)
 	return e
 }
@@ -146,7 +152,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case MintPath:
 		e.serveMint(w, r)
 	case "/":
-		e.calls.Add(1)
 		e.api.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)
@@ -183,28 +188,9 @@ func (e *Emulator) RemoveCredential(secretID string) {
 	e.creds.Store(&creds)
 }
 
-// Inject sets the fault the API answers with; providertest.FaultNone clears
-// it. FaultInternalError answers the InternalError envelope, FaultThrottled
-// RequestLimitExceeded, FaultBadCredentials AuthFailure.SecretIdNotFound.
-func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
-
-// SetLatency delays every API answer by d.
-func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
-
 // SetSystemBusy makes every well-formed, correctly signed verification answer
 // CaptchaCode 26 ("system busy") while on is true, without using the ticket.
 func (e *Emulator) SetSystemBusy(on bool) { e.busy.Store(on) }
-
-// Advance moves the emulator's clock forward by d, for expiry tests. Its
-// timestamp check uses the same clock: point the client's clock at [Emulator.Now].
-func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
-
-// Now returns the emulator's current time.
-func (e *Emulator) Now() time.Time { return e.clock.Now() }
-
-// Calls reports how many API requests the emulator received (script and
-// mint requests excluded), faulty ones included.
-func (e *Emulator) Calls() int64 { return e.calls.Load() }
 
 // Ticket is a ticket minted by the emulator, as TCaptcha.js hands it to the
 // page callback.
@@ -264,7 +250,7 @@ func (e *Emulator) Mint(appID uint64, opts ...MintOption) Ticket {
 	if appID == 0 {
 		appID = e.firstApp
 	}
-	o := mintOptions{issued: e.clock.Now()}
+	o := mintOptions{issued: e.Now()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -286,7 +272,7 @@ func (e *Emulator) DisasterTicket(appID uint64) Ticket {
 	}
 	return Ticket{
 		Ticket: "trerror_1001_" + strconv.FormatUint(appID, 10) + "_" +
-			strconv.FormatInt(e.clock.Now().Unix(), 10),
+			strconv.FormatInt(e.Now().Unix(), 10),
 		Randstr: "@" + emulator.RandomHex(4),
 		AppID:   appID,
 	}

@@ -99,7 +99,7 @@ func (e *Emulator) judge(secret, token, key string) []byte {
 		case TestSecretSpent:
 			return fail("timeout-or-duplicate")
 		}
-		return pass(siteverifyemu.Token{Hostname: DefaultHostname, Action: "test", CData: "test-data", Issued: e.clock.Now()})
+		return pass(siteverifyemu.Token{Hostname: DefaultHostname, Action: "test", CData: "test-data", Issued: e.Now()})
 	case token == DummyToken, len(token) > maxToken:
 		return fail("invalid-input-response")
 	}
@@ -108,7 +108,7 @@ func (e *Emulator) judge(secret, token, key string) []byte {
 		return fail("invalid-input-response")
 	}
 	return m.Redeem(key, func(t siteverifyemu.Token, first bool) []byte {
-		if !first || e.clock.Now().Sub(t.Issued) > e.lifetime {
+		if !first || e.Now().Sub(t.Issued) > e.lifetime {
 			return fail("timeout-or-duplicate")
 		}
 		return pass(t)

@@ -2,12 +2,10 @@ package turnstiletest
 
 import (
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/captchakit/captcha/internal/emulator"
 	"github.com/captchakit/captcha/internal/siteverifyemu"
-	"github.com/captchakit/captcha/providers/providertest"
 )
 
 // Cloudflare's published test keys. The test sitekeys produce DummyToken;
@@ -89,16 +87,21 @@ type Config struct {
 // first answer again; the test keys and the dummy token. It also serves
 // the stand-in api.js and the mint endpoint it calls. It is safe for
 // concurrent use.
+//
+// Its controls (Inject, SetLatency, Advance, Now, Calls) come from
+// emulator.Controls. FaultInternalError answers "internal-error" (HTTP
+// 200), FaultThrottled HTTP 429 with Cloudflare's "error code: 1015" page,
+// FaultBadCredentials "invalid-input-secret".
 type Emulator struct {
+	*emulator.Controls // Inject, SetLatency, Advance, Now, Calls
+
 	bySecret map[string]Site
 	sitekeys map[string]bool
 	first    Site
 	lifetime time.Duration
 
-	clock  emulator.Clock
 	faults *emulator.Faults
 	tokens siteverifyemu.Tokens
-	calls  atomic.Int64
 	api    http.Handler
 }
 
@@ -124,6 +127,7 @@ func New(cfg Config) *Emulator {
 	if e.lifetime <= 0 {
 		e.lifetime = 300 * time.Second
 	}
+	e.Controls = emulator.NewControls(e.faults)
 	e.api = e.faults.Wrap(http.HandlerFunc(e.serveSiteverify), malformedReply)
 	return e
 }
@@ -136,7 +140,6 @@ const malformedReply = `{"success":true,"challenge_ts":"2022-02-28T15:14:30.096Z
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case SiteverifyPath:
-		e.calls.Add(1)
 		e.api.ServeHTTP(w, r)
 	case ScriptPath:
 		siteverifyemu.ServeScript(w, r, script)
@@ -146,25 +149,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
-
-// Inject sets the fault siteverify answers with; providertest.FaultNone
-// clears it. FaultInternalError answers "internal-error" (HTTP 200),
-// FaultThrottled HTTP 429 with Cloudflare's "error code: 1015" page,
-// FaultBadCredentials "invalid-input-secret".
-func (e *Emulator) Inject(f providertest.Fault) { e.faults.Inject(f) }
-
-// SetLatency delays every siteverify answer by d.
-func (e *Emulator) SetLatency(d time.Duration) { e.faults.SetLatency(d) }
-
-// Advance moves the emulator's clock forward by d, for expiry tests.
-func (e *Emulator) Advance(d time.Duration) { e.clock.Advance(d) }
-
-// Now returns the emulator's current time.
-func (e *Emulator) Now() time.Time { return e.clock.Now() }
-
-// Calls reports how many siteverify requests the emulator received (script
-// and mint requests excluded), faulty ones included.
-func (e *Emulator) Calls() int64 { return e.calls.Load() }
 
 // MintOption adjusts a minted token.
 type MintOption func(*siteverifyemu.Token)
@@ -194,7 +178,7 @@ func (e *Emulator) Mint(sitekey string, opts ...MintOption) string {
 	if isTestSitekey(sitekey) {
 		return DummyToken
 	}
-	t := siteverifyemu.Token{Sitekey: sitekey, Hostname: DefaultHostname, Issued: e.clock.Now()}
+	t := siteverifyemu.Token{Sitekey: sitekey, Hostname: DefaultHostname, Issued: e.Now()}
 	for _, opt := range opts {
 		opt(&t)
 	}
