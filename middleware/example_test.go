@@ -170,3 +170,89 @@ func ExampleVerifier_Health() {
 	// 503 {"provider":"fake","state":"unverified","answered":false,"requests":0,"failures":0,"consecutive_failures":0,"policy":"bounded(3/10m0s per client, 60/1m0s global)"}
 	// 200 {"provider":"fake","state":"closed","answered":true,"requests":1,"failures":0,"consecutive_failures":0,"policy":"bounded(3/10m0s per client, 60/1m0s global)"}
 }
+
+// A failover chain: a ticket for the second provider is accepted only while
+// the first is down, and the page asks the render handler which widget to
+// show. (Fakes stand in for tencent.New and geetest.NewV4.)
+func ExampleWithFailover() {
+	primary := &providertest.Fake{ProviderName: "primary", FieldNames: []string{"ticket"}}
+	second := &providertest.Fake{ProviderName: "second", FieldNames: []string{"token"}}
+	v, err := captcha.New(primary, captcha.WithFailover(second),
+		captcha.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	send := func(field, value string) {
+		r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{field: {value}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := v.Verify(r)
+		if err != nil {
+			fmt.Printf("%s: %d\n", field, captcha.StatusCode(err))
+			return
+		}
+		fmt.Printf("%s: passed by %s, failover %t\n", field, res.Provider, res.Failover)
+	}
+	send("ticket", "pass:1")
+	send("token", "pass:1") // the primary is healthy: refused
+	fmt.Println("render:", v.Render().Provider)
+
+	primary.SetFault(providertest.FaultHTTP503) // the primary goes down...
+	for i := range captcha.DefaultConsecutiveFailures {
+		send("ticket", fmt.Sprint("pass:x", i)) // ...and this server sees it fail
+	}
+	fmt.Println("render:", v.Render().Provider)
+	send("token", "pass:2")
+	// Output:
+	// ticket: passed by primary, failover false
+	// token: 403
+	// render: primary
+	// ticket: 503
+	// ticket: 503
+	// ticket: 503
+	// ticket: 503
+	// ticket: 503
+	// render: second
+	// token: passed by second, failover true
+}
+
+// A loud test mode: requests from the end-to-end test network skip
+// verification, marked on the Result.
+func ExampleUnsafeSkipVerify() {
+	fromE2E := func(r *http.Request) bool { return strings.HasPrefix(r.RemoteAddr, "10.99.") }
+	v, err := captcha.New(&providertest.Fake{}, captcha.UnsafeSkipVerify(fromE2E),
+		captcha.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/login", nil)
+	r.RemoteAddr = "10.99.0.7:4000"
+	res, err := v.Verify(r)
+	fmt.Println(res.Passed, res.Skipped, err)
+	r.RemoteAddr = "203.0.113.9:4000"
+	_, err = v.Verify(r)
+	fmt.Println(captcha.StatusCode(err))
+	// Output:
+	// true true <nil>
+	// 403
+}
+
+// A risk rule: a pass the vendor flags as malicious is refused.
+func ExampleWithRiskPolicy() {
+	p := &providertest.Fake{}
+	p.SetOutcome(func(t captcha.Ticket) (captcha.Result, error) {
+		risk := 0
+		if t.Values["ticket"] == "evil" {
+			risk = 100 // Tencent's EvilLevel for a malicious request
+		}
+		return captcha.Result{Passed: true, Code: "1", Risk: risk}, nil
+	})
+	h := captcha.Require(p, captcha.WithRiskPolicy(captcha.RejectRisk(100)),
+		captcha.WithLogger(slog.New(slog.DiscardHandler)))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "welcome")
+	}))
+	fmt.Print(post(h, "fine").Body.String())
+	fmt.Print(post(h, "evil").Code, "\n")
+	// Output:
+	// welcome
+	// 403
+}
