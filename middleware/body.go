@@ -22,6 +22,12 @@ const (
 )
 
 func kindOf(contentType string) bodyKind {
+	switch contentType { // the usual spellings, without parsing
+	case "application/x-www-form-urlencoded":
+		return bodyForm
+	case "application/json":
+		return bodyJSON
+	}
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.TrimSpace(mt)
 	switch {
@@ -40,7 +46,7 @@ func hasSuffixFold(s, suffix string) bool {
 }
 
 func fromBody(r *http.Request, fields []string, maxBytes int64, out map[string]string, rb *replayBody) error {
-	ct := r.Header.Get("Content-Type")
+	ct := headerValue(r.Header, "Content-Type")
 	kind := kindOf(ct)
 	if kind == bodyNone {
 		return nil
@@ -129,6 +135,15 @@ func readBody(r *http.Request, max int64, rb *replayBody) ([]byte, error) {
 	rb.Reset(body)
 	r.Body = rb
 	return body, nil
+}
+
+// headerValue is h.Get(key) for a key already in canonical form: the same
+// value, without canonicalizing the key again on every request.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // replayBody is the body put back after extraction.

@@ -158,7 +158,7 @@ func (d *defaultExtractor) extract(r *http.Request, rb *replayBody) (map[string]
 	}
 	for i, f := range d.fields {
 		if out[f] == "" {
-			if v := r.Header.Get(d.headers[i]); v != "" {
+			if v := headerValue(r.Header, d.headers[i]); v != "" { // d.headers are canonical
 				out[f] = v
 			}
 		}
