@@ -114,60 +114,85 @@ func scanMultipart(body []byte, contentType string, fields []string, out map[str
 // JSON object, names a wanted member twice, or gives one a string that is not
 // valid UTF-8 once unescaped (encoding/json would substitute U+FFFD).
 func scanJSON(b []byte, fields []string, out map[string]string) error {
-	if !json.Valid(b) {
-		return ErrBadRequest
-	}
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return ErrBadRequest
 	}
-	i++
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return end(b, i)
+	}
 	var seen uint64
+	checked := false // the whole body passed json.Valid
 	for {
-		i = skipSpace(b, i)
-		if i >= len(b) {
+		// A member: the body is validated as it is scanned.
+		if i >= len(b) || b[i] != '"' {
 			return ErrBadRequest
 		}
-		if b[i] == '}' {
-			return nil
-		}
-		if b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-		end := endOfString(b, i)
-		if end < 0 {
+		keyEnd := validString(b, i)
+		if keyEnd < 0 {
 			return ErrBadRequest
 		}
-		key := b[i:end]
-		i = skipSpace(b, end)
+		key := b[i:keyEnd]
+		i = skipSpace(b, keyEnd)
 		if i >= len(b) || b[i] != ':' {
 			return ErrBadRequest
 		}
-		i = skipSpace(b, i+1)
-		start := i
-		i = skipValue(b, i)
+		start := skipSpace(b, i+1)
+		i = validValue(b, start)
+		if i == tooDeep {
+			if !checked && !json.Valid(b) {
+				return ErrBadRequest
+			}
+			checked = true
+			i = skipValue(b, start)
+		}
 		if i < 0 {
 			return ErrBadRequest
 		}
-		idx, err := jsonFieldIndex(key, fields)
-		if err != nil {
+		if err := takeMember(key, b[start:i], fields, out, &seen); err != nil {
 			return err
 		}
-		if idx < 0 {
-			continue
-		}
-		if seen&(1<<idx) != 0 {
+		i = skipSpace(b, i)
+		switch {
+		case i < len(b) && b[i] == ',':
+			i = skipSpace(b, i+1)
+		case i < len(b) && b[i] == '}':
+			return end(b, i)
+		default:
 			return ErrBadRequest
 		}
-		seen |= 1 << idx
-		v, err := jsonScalar(b[start:i])
-		if err != nil {
-			return err
-		}
-		if v != "" {
-			out[fields[idx]] = v
-		}
 	}
+}
+
+// end checks that nothing but space follows the object's closing brace at
+// b[i].
+func end(b []byte, i int) error {
+	if skipSpace(b, i+1) != len(b) {
+		return ErrBadRequest
+	}
+	return nil
+}
+
+// takeMember stores the value of a wanted member in out; seen marks the
+// wanted members met so far, each of which may appear once.
+func takeMember(key, value []byte, fields []string, out map[string]string, seen *uint64) error {
+	idx, err := jsonFieldIndex(key, fields)
+	if err != nil || idx < 0 {
+		return err
+	}
+	if *seen&(1<<idx) != 0 {
+		return ErrBadRequest
+	}
+	*seen |= 1 << idx
+	v, err := jsonScalar(value)
+	if err != nil {
+		return err
+	}
+	if v != "" {
+		out[fields[idx]] = v
+	}
+	return nil
 }
 
 func jsonFieldIndex(quoted []byte, fields []string) (int, error) {
