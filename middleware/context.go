@@ -54,14 +54,20 @@ type logAttrsKey struct{}
 // line is written, after routing.
 func ContextWithLogAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 	c := &attrsContext{Context: ctx}
-	prev := logAttrs(ctx)
-	if n := len(prev) + len(attrs); n <= len(c.inline) {
-		c.attrs = c.inline[:0:n]
-	} else {
-		c.attrs = make([]slog.Attr, 0, n)
-	}
-	c.attrs = append(append(c.attrs, prev...), attrs...)
+	c.attrs = joinAttrs(&c.inline, logAttrs(ctx), attrs)
 	return c
+}
+
+// joinAttrs returns prev followed by attrs, in inline when they fit: the
+// common one or two attributes then cost no allocation of their own.
+func joinAttrs(inline *[2]slog.Attr, prev, attrs []slog.Attr) []slog.Attr {
+	var all []slog.Attr
+	if n := len(prev) + len(attrs); n <= len(inline) {
+		all = inline[:0:n]
+	} else {
+		all = make([]slog.Attr, 0, n)
+	}
+	return append(append(all, prev...), attrs...)
 }
 
 // attrsContext carries the log attributes of ContextWithLogAttrs: the common

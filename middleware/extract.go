@@ -2,7 +2,9 @@ package captcha
 
 import (
 	"net/http"
+	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // Extractor reads the named ticket fields from r and returns the values it
@@ -47,8 +49,16 @@ func DefaultExtractor(maxBody int64) Extractor {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
+	// The header names are derived from the fields once, not per request:
+	// a Verifier passes the same fields every time.
+	var last atomic.Pointer[defaultExtractor]
 	return func(r *http.Request, fields []string) (map[string]string, error) {
-		return newDefaultExtractor(fields, maxBody).extract(r, nil)
+		d := last.Load()
+		if d == nil || !slices.Equal(d.fields, fields) {
+			d = newDefaultExtractor(slices.Clone(fields), maxBody)
+			last.Store(d)
+		}
+		return d.extract(r, nil)
 	}
 }
 

@@ -173,3 +173,31 @@ func TestUnsafeSkipVerify(t *testing.T) {
 		t.Errorf("other request: error %v, want ErrMissingTicket", err)
 	}
 }
+
+// TestDefaultExtractorOptionAllocates: a Verifier given DefaultExtractor
+// explicitly (to change the body cap) pays at most the one allocation of
+// the put-back body reader over the built-in extraction, not a rebuilt
+// extractor per request.
+func TestDefaultExtractorOptionAllocates(t *testing.T) {
+	allocs := func(opts ...captcha.Option) float64 {
+		f := &providertest.Fake{}
+		f.SetOutcome(func(captcha.Ticket) (captcha.Result, error) { return captcha.Result{Passed: true}, nil })
+		v, err := captcha.New(f, append(opts, captcha.WithLogger(quiet))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		return testing.AllocsPerRun(100, func() {
+			i++
+			r, _ := http.NewRequest(http.MethodPost, "/login", strings.NewReader("ticket=t"+strings.Repeat("x", i%9)+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676))))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if _, err := v.Verify(r); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	builtin, explicit := allocs(), allocs(captcha.WithTicketExtractor(captcha.DefaultExtractor(1<<20)))
+	if explicit > builtin+1 {
+		t.Errorf("Verify allocates %.0f times with DefaultExtractor given, %.0f with the built-in one; want at most one more", explicit, builtin)
+	}
+}

@@ -231,7 +231,7 @@ func (v *Verifier) verify(r *http.Request, attrs []slog.Attr) (*Result, error) {
 	vr := new(verification)
 	vr.call.start(r.Context(), v.cfg.timeout)
 	if len(attrs) > 0 {
-		vr.call.attrs = vr.withAttrs(logAttrs(r.Context()), attrs)
+		vr.call.attrs = joinAttrs(&vr.attrs, logAttrs(r.Context()), attrs)
 	}
 	defer vr.call.cancel()
 	res, err := v.decide(vr, r)
@@ -378,17 +378,6 @@ type verification struct {
 	laterUp bool
 	work    map[string]string
 	called  bool // a provider was asked
-}
-
-// withAttrs returns prev followed by attrs, in vr's own array when they fit.
-func (vr *verification) withAttrs(prev, attrs []slog.Attr) []slog.Attr {
-	var all []slog.Attr
-	if n := len(prev) + len(attrs); n <= len(vr.attrs) {
-		all = vr.attrs[:0:n]
-	} else {
-		all = make([]slog.Attr, 0, n)
-	}
-	return append(append(all, prev...), attrs...)
 }
 
 // claim records t as used before anything else looks at it, so that a replay
