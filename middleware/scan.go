@@ -123,7 +123,6 @@ func scanJSON(b []byte, fields []string, out map[string]string) error {
 		return end(b, i)
 	}
 	var seen uint64
-	checked := false // the whole body passed json.Valid
 	for {
 		// A member: the body is validated as it is scanned.
 		if i >= len(b) || b[i] != '"' {
@@ -140,13 +139,6 @@ func scanJSON(b []byte, fields []string, out map[string]string) error {
 		}
 		start := skipSpace(b, i+1)
 		i = validValue(b, start)
-		if i == tooDeep {
-			if !checked && !json.Valid(b) {
-				return ErrBadRequest
-			}
-			checked = true
-			i = skipValue(b, start)
-		}
 		if i < 0 {
 			return ErrBadRequest
 		}
@@ -299,60 +291,4 @@ func skipSpace(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// endOfString returns the index just past the JSON string starting at b[i],
-// or -1.
-func endOfString(b []byte, i int) int {
-	if i >= len(b) || b[i] != '"' {
-		return -1
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index just past the JSON value starting at b[i], or
-// -1. b is known to be valid JSON.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return endOfString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				e := endOfString(b, j)
-				if e < 0 {
-					return -1
-				}
-				j = e - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	default:
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' &&
-			b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
-			j++
-		}
-		return j
-	}
 }

@@ -1,10 +1,7 @@
 package captcha
 
-import "encoding/json"
-
-// maxFastDepth is the nesting validJSON checks on its own; deeper bodies are
-// left to json.Valid, whose depth limit then applies.
-const maxFastDepth = 64
+// maxDepth is the deepest nesting accepted: encoding/json's limit.
+const maxDepth = 10000
 
 // validJSON reports whether b is exactly one JSON value, as json.Valid does
 // (FuzzValidJSON holds them to the same answer), in one pass without a call
@@ -13,21 +10,18 @@ const maxFastDepth = 64
 // space, tab, CR and LF.
 func validJSON(b []byte) bool {
 	i := validValue(b, skipSpace(b, 0))
-	if i == tooDeep {
-		return json.Valid(b)
-	}
 	return i >= 0 && skipSpace(b, i) == len(b)
 }
 
-// tooDeep is what validValue returns for a value nested deeper than
-// maxFastDepth: the caller asks json.Valid instead.
-const tooDeep = -2
-
-// validValue returns the index just past the JSON value at b[i], -1 when
-// there is none, or tooDeep.
+// validValue returns the index just past the JSON value at b[i], or -1 when
+// there is none.
 func validValue(b []byte, i int) int {
-	var objects uint64 // bit d: the container at depth d is an object
+	// Bit d of objects is set when the container at depth d is an object;
+	// the first 64 levels need no allocation.
+	var inline [1]uint64
+	objects := inline[:]
 	depth := 0
+	isObject := func(d int) bool { return objects[d/64]&(1<<(d%64)) != 0 }
 	for {
 		// A value starts at i.
 		if i >= len(b) {
@@ -35,15 +29,18 @@ func validValue(b []byte, i int) int {
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
-			if depth == maxFastDepth {
-				return tooDeep
+			if depth == maxDepth {
+				return -1
+			}
+			if depth/64 == len(objects) {
+				objects = append(objects, 0)
 			}
 			closer := byte(']')
 			if c == '{' {
-				objects |= 1 << depth
+				objects[depth/64] |= 1 << (depth % 64)
 				closer = '}'
 			} else {
-				objects &^= 1 << depth
+				objects[depth/64] &^= 1 << (depth % 64)
 			}
 			depth++
 			i = skipSpace(b, i+1)
@@ -83,7 +80,7 @@ func validValue(b []byte, i int) int {
 			if i >= len(b) {
 				return -1
 			}
-			object := objects&(1<<(depth-1)) != 0
+			object := isObject(depth - 1)
 			if b[i] == ',' {
 				i = skipSpace(b, i+1)
 				if object {

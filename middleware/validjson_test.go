@@ -15,7 +15,8 @@ var validJSONCases = []string{
 	`[1,]`, `[,1]`, `{"a":1}}`, `[1]]`, `{"a":1]`, `[1}`, `"\x"`, `"\u12"`, `"\u12g4"`, "\"\x01\"",
 	"\"\xff\xfe\"", `"unterminated`, `tru`, `nul`, `falsey`, ``, ` `, `{"a":"b"`, `[`, `{`,
 	strings.Repeat("[", 64) + strings.Repeat("]", 64), strings.Repeat("[", 65) + strings.Repeat("]", 65),
-	strings.Repeat(`{"a":`, 70) + "1" + strings.Repeat("}", 70), strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	strings.Repeat(`{"a":`, 70) + "1" + strings.Repeat("}", 70), strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	strings.Repeat(`{"a":[`, 5000) + strings.Repeat("]}", 5000), strings.Repeat(`{"a":[`, 5001) + strings.Repeat("]}", 5001),
 }
 
 // TestValidJSON: the scanner's own validity check answers as json.Valid.
