@@ -259,6 +259,10 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 	if len(param) > MaxParamLen {
 		return captcha.Result{Code: CodeParamTooLong}, nil
 	}
+	// One bound for the credential read and the call together: Timeout is
+	// the whole call's (Exchange finds the deadline and adds none).
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
+	defer cancel()
 	k, err := p.credentials(ctx)
 	if err != nil {
 		return captcha.Result{}, err

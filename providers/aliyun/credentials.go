@@ -164,8 +164,6 @@ func (p *Provider) credentials(ctx context.Context) (*keyed, error) {
 	if p.source == nil {
 		return &p.static, nil
 	}
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
 	c, err := p.source.RetrieveCredential(ctx)
 	if err == nil {
 		err = c.check()

@@ -238,8 +238,6 @@ func (p *Provider) credentials(ctx context.Context) (*keyed, error) {
 	if p.source == nil {
 		return &p.static, nil
 	}
-	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
-	defer cancel()
 	c, err := readCredential(ctx, p.source)
 	if err != nil {
 		return nil, vendorhttp.Wrap(Name, captcha.ErrMisconfigured, CodeCredentials, err)

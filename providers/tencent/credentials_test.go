@@ -3,6 +3,7 @@ package tencent_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	captcha "github.com/captchakit/captcha/middleware"
 	"github.com/captchakit/captcha/providers/tencent"
@@ -264,5 +266,42 @@ func TestGH18CredentialsConfig(t *testing.T) {
 	}
 	if _, err := tencent.New(tencent.Config{AppID: 1, AppSecretKey: "k"}); err == nil || !strings.Contains(err.Error(), "SecretID is required") {
 		t.Errorf("New without any credentials: %v, want SecretID is required", err)
+	}
+}
+
+// deadlineTransport records the deadline of each request it sends.
+type deadlineTransport struct {
+	mu        sync.Mutex
+	deadlines []time.Time
+}
+
+func (d *deadlineTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	dl, _ := r.Context().Deadline()
+	d.mu.Lock()
+	d.deadlines = append(d.deadlines, dl)
+	d.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestCredentialReadSharesTheTimeout: a call made without a deadline is
+// bounded once by Config.Timeout, the credential read and the request
+// together, not once each.
+func TestCredentialReadSharesTheTimeout(t *testing.T) {
+	t.Parallel()
+	srv := tencenttest.NewServer(t, tencenttest.Config{Credentials: []tencenttest.Credential{emulatorCred(credPermanent)}})
+	var readDeadline time.Time
+	src := retrieverFunc(func(ctx context.Context) (tencent.Credential, error) {
+		readDeadline, _ = ctx.Deadline()
+		return credPermanent, nil
+	})
+	tr := &deadlineTransport{}
+	cfg := rotatingConfig(srv, src)
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	p := mustNew(t, cfg)
+	if res, err := p.Verify(context.Background(), ticketOf(srv.Mint(0))); err != nil || !res.Passed {
+		t.Fatalf("Verify = %+v, %v; want a pass", res, err)
+	}
+	if len(tr.deadlines) != 1 || readDeadline.IsZero() || !tr.deadlines[0].Equal(readDeadline) {
+		t.Errorf("credential read deadline %v, request deadlines %v; want one and the same", readDeadline, tr.deadlines)
 	}
 }

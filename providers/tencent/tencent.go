@@ -311,6 +311,10 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 		}
 	}
 
+	// One bound for the credential read and the call together: Timeout is
+	// the whole call's (Exchange finds the deadline and adds none).
+	ctx, cancel := vendorhttp.Bound(ctx, p.timeout)
+	defer cancel()
 	k, err := p.credentials(ctx)
 	if err != nil {
 		return captcha.Result{}, err
