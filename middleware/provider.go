@@ -42,6 +42,14 @@ type TicketIdentifier interface {
 	TicketID(t Ticket) string
 }
 
+// ReplayWindower is implemented by providers whose tickets stay valid for a
+// time the provider sets (a proof of work's challenge TTL): New refuses a
+// replay window (WithReplayWindow) shorter than MinReplayWindow, since a
+// ticket still valid after its claim is forgotten could be used again.
+type ReplayWindower interface {
+	MinReplayWindow() time.Duration
+}
+
 // FailbackChecker is implemented by providers that can vet a ticket locally,
 // without the vendor: the shape of a Tencent disaster-recovery ticket and its
 // app ID and age, or a GeeTest v3 challenge issued to this client in failback

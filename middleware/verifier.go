@@ -95,6 +95,10 @@ func build(p Provider, cfg config) (*Verifier, error) {
 		return nil, fmt.Errorf("captcha: New: WithLedger(%T(nil)): the ledger is a nil pointer; "+
 			"was the error of its constructor ignored?", cfg.ledger)
 	}
+	if m, ok := p.(ReplayWindower); ok && cfg.replayWindow < m.MinReplayWindow() {
+		return nil, fmt.Errorf("captcha: New: WithReplayWindow(%v) is shorter than provider %s needs (%v): "+
+			"a ticket it accepts could be replayed once its claim is forgotten", cfg.replayWindow, name, m.MinReplayWindow())
+	}
 	if err := cfg.policy.validate(); err != nil {
 		return nil, err
 	}

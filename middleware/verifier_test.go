@@ -1231,3 +1231,21 @@ func TestVerifyBoundedAsAWhole(t *testing.T) {
 		})
 	}
 }
+
+// windowed is a provider whose tickets stay valid for an hour.
+type windowed struct{ providertest.Fake }
+
+func (*windowed) MinReplayWindow() time.Duration { return time.Hour }
+
+// TestReplayWindowFitsTheProvider: New refuses a replay window shorter than
+// the provider's tickets stay valid, which would let one be used again once
+// its claim is forgotten.
+func TestReplayWindowFitsTheProvider(t *testing.T) {
+	t.Parallel()
+	if _, err := captcha.New(&windowed{}, captcha.WithLogger(quiet)); err == nil || !strings.Contains(err.Error(), "WithReplayWindow") {
+		t.Errorf("New with the default 30-minute window = %v, want an error naming WithReplayWindow", err)
+	}
+	if _, err := captcha.New(&windowed{}, captcha.WithLogger(quiet), captcha.WithReplayWindow(time.Hour)); err != nil {
+		t.Errorf("New with an hour's window = %v, want nil", err)
+	}
+}

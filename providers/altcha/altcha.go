@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -305,17 +306,17 @@ func (p *Provider) MaxNumber() int64 { return p.maxNumber }
 // (captcha.WithReplayWindow) that keeps every payload Verify can accept
 // claimed until it expires: MaxTTL, plus DefaultClockSkew for instances
 // whose clocks differ. With the defaults it is 12 minutes, under the core's
-// default of 30.
+// default of 30. It implements captcha.ReplayWindower: captcha.New refuses
+// a shorter replay window.
 func (p *Provider) MinReplayWindow() time.Duration { return p.maxTTL + DefaultClockSkew }
 
 // TicketID identifies a payload by its salt and number: the hash input,
 // which alone determines a valid payload's challenge and signature. A
 // solution posted again, with other members ("took") or in another JSON
-// spelling, is therefore still a replay. It is not keyed by the salt alone:
-// the core claims a ticket before verifying it, and anyone who saw a
-// challenge could otherwise spend it with a junk payload before its owner
-// posts the solution. A payload that does not decode, or whose salt does not
-// end with "&", has no ID (the core then keys it by all its fields).
+// spelling, is therefore still a replay. (The core verifies a local
+// provider's ticket before it claims it, so junk never spends a challenge.)
+// A payload that does not decode, or whose salt does not end with "&", has
+// no ID (the core then keys it by all its fields).
 func (p *Provider) TicketID(t captcha.Ticket) string {
 	if p == nil || len(p.fields) == 0 {
 		return ""
@@ -382,7 +383,7 @@ func (p *Provider) check(raw string, now time.Time) string {
 // sign returns HMAC(key, hex(sum)): the signature of the challenge whose
 // digest is sum. The result is in s.tag.
 func (s *scratch) sign(sum []byte) []byte {
-	m := hexEncode(s.hex[:0], sum)
+	m := hex.AppendEncode(s.hex[:0], sum)
 	s.mac.Reset()
 	s.mac.Write(m)
 	return s.mac.Sum(s.tag[:0])

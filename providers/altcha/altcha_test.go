@@ -441,3 +441,19 @@ func TestConformance(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayWindowChecked: a TTL longer than the core's replay window is
+// refused at construction, not left to replays.
+func TestReplayWindowChecked(t *testing.T) {
+	t.Parallel()
+	p, err := altcha.New(altcha.Config{HMACKey: make([]byte, 32), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := captcha.New(p); err == nil {
+		t.Error("captcha.New with a 1h TTL and the default 30-minute replay window succeeded, want an error")
+	}
+	if _, err := captcha.New(p, captcha.WithReplayWindow(p.MinReplayWindow())); err != nil {
+		t.Errorf("captcha.New with WithReplayWindow(MinReplayWindow()) = %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package altcha
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
@@ -57,7 +58,7 @@ func (p *Provider) NewChallenge(now time.Time) (Challenge, error) {
 	var rnd [SaltBytes]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand.Read never fails (it crashes the program instead)
 	salt := make([]byte, 0, 2*SaltBytes+32)
-	salt = hexEncode(salt, rnd[:])
+	salt = hex.AppendEncode(salt, rnd[:])
 	salt = append(salt, "?expires="...)
 	salt = strconv.AppendInt(salt, exp.Unix(), 10)
 	salt = append(salt, '&')
@@ -76,7 +77,7 @@ func (p *Provider) sign(salt string, n int64, exp time.Time) Challenge {
 		Challenge: string(s.hex[:2*len(sum)]),
 		MaxNumber: p.maxNumber,
 		Salt:      salt,
-		Signature: string(hexEncode(sig[:0], tag)),
+		Signature: string(hex.AppendEncode(sig[:0], tag)),
 		Expires:   exp,
 	}
 }

@@ -112,10 +112,8 @@
 // captcha.LocalVerifier, so the Verifier verifies a payload first and claims
 // it once it passed (junk takes no ledger entry), keyed by
 // [Provider.TicketID], which is the payload's salt and number (its hash
-// input). Every issued challenge has
-// a unique random salt and exactly one number solves it, so each solution
-// has one ID however its JSON is spelt, and a junk payload that reuses
-// somebody's salt cannot spend that person's challenge.
+// input). Every issued challenge has a unique random salt and exactly one
+// number solves it, so each solution has one ID however its JSON is spelt.
 //
 // A claim must outlive the payload's expiry, or the payload could be
 // replayed after the claim is forgotten. Verify accepts no expiry more than
@@ -124,7 +122,8 @@
 // least MaxTTL plus the clock skew between instances:
 // [Provider.MinReplayWindow], 12 minutes with the defaults. The defaults
 // hold; when you raise TTL or MaxTTL, pass
-// captcha.WithReplayWindow(p.MinReplayWindow()) or longer.
+// captcha.WithReplayWindow(p.MinReplayWindow()) or longer: captcha.New
+// refuses a shorter window (captcha.ReplayWindower).
 //
 // # The splicing advisory
 //

@@ -194,13 +194,3 @@ func fromHex(c byte) (byte, bool) {
 	}
 	return 0, false
 }
-
-const hexDigits = "0123456789abcdef"
-
-// hexEncode appends the lowercase hex of src to dst.
-func hexEncode(dst, src []byte) []byte {
-	for _, c := range src {
-		dst = append(dst, hexDigits[c>>4], hexDigits[c&0x0f])
-	}
-	return dst
-}
