@@ -113,8 +113,10 @@ func (c *Client) Verify(ctx context.Context, token, clientIP string) (Reply, err
 	body := make([]byte, 0, len(c.prefix)+len(token)+96)
 	body = append(body, c.prefix...)
 	body = appendForm(body, "response", token)
-	if ip := remoteIP(clientIP); ip != "" && !c.noIP {
-		body = appendForm(body, "remoteip", ip)
+	if !c.noIP {
+		if ip := remoteIP(clientIP); ip != "" {
+			body = appendForm(body, "remoteip", ip)
+		}
 	}
 	if c.idem {
 		body = appendForm(body, "idempotency_key", newUUID())
@@ -202,6 +204,9 @@ func remoteIP(s string) string {
 		return ""
 	}
 	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Zone() == "" {
+			return s // already an address: sent as the core resolved it, without a copy
+		}
 		return a.WithZone("").String()
 	}
 	if ap, err := netip.ParseAddrPort(s); err == nil {

@@ -32,10 +32,10 @@ type Token struct {
 	Hostname string
 	Action   string
 	CData    string
-	// Score is the vendor's raw score, when HasScore.
-	Score    float64
-	HasScore bool
-	Issued   time.Time
+	// Score is the vendor's raw score; the emulators that send one always
+	// do, with a default of their own.
+	Score  float64
+	Issued time.Time
 }
 
 // Minted is one minted token and what was answered for it.

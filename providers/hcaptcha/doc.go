@@ -42,12 +42,18 @@
 //     "not-using-dummy-passcode", "missing-remoteip", "invalid-remoteip",
 //     and "sitekey-secret-mismatch" or "invalid-sitekey" with Config.Sitekey
 //     set: captcha.ErrMisconfigured; the code is in captcha.VerifyError.Code.
-//   - HTTP 5xx, "internal-error", timeouts, connection errors and bodies
-//     that are not JSON: captcha.ErrUnavailable, the only class that can
-//     lead to the core's failback policy. A call is never retried: hCaptcha
+//   - "internal-error", timeouts, connection errors, a body that is not
+//     JSON at HTTP 200, and an HTTP 5xx without error codes:
+//     captcha.ErrUnavailable, the only class that can lead to the core's
+//     failback policy. A call is never retried: hCaptcha
 //     has no idempotency key, and a retry of a call that reached it would
 //     report the token as already seen.
-//   - HTTP 429: captcha.ErrThrottled (not documented by hCaptcha).
+//   - HTTP 429 without error codes: captcha.ErrThrottled (not documented
+//     by hCaptcha); any other status without them (a WAF's 403, a 404):
+//     captcha.ErrMisconfigured, never failback.
+//
+// A reply that carries error codes is judged by its codes, whatever its
+// status.
 //
 // Several codes in one reply: a misconfiguration outranks a duplicate,
 // which outranks a rejection, which outranks "internal-error".

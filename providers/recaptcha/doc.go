@@ -40,11 +40,17 @@
 //     in Result.Code and a nil error.
 //   - "missing-input-secret", "invalid-input-secret", "bad-request":
 //     captcha.ErrMisconfigured; the code is in captcha.VerifyError.Code.
-//   - HTTP 5xx, "internal-error", timeouts, connection errors and bodies
-//     that are not JSON: captcha.ErrUnavailable, the only class that can
-//     lead to the core's failback policy. A call is never retried: a retry
+//   - "internal-error", timeouts, connection errors, a body that is not
+//     JSON at HTTP 200, and an HTTP 5xx without error codes:
+//     captcha.ErrUnavailable, the only class that can lead to the core's
+//     failback policy. A call is never retried: a retry
 //     of a call that reached Google would report the token as a duplicate.
-//   - HTTP 429: captcha.ErrThrottled (not documented by Google).
+//   - HTTP 429 without error codes: captcha.ErrThrottled (not documented
+//     by Google); any other status without them (a WAF's 403, a 404):
+//     captcha.ErrMisconfigured, never failback.
+//
+// A reply that carries error codes is judged by its codes, whatever its
+// status.
 //
 // Several codes in one reply: a misconfiguration outranks a duplicate,
 // which outranks a rejection, which outranks "internal-error".

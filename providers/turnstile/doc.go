@@ -38,12 +38,17 @@
 //     "success" false and no code "unknown-error".
 //   - "missing-input-secret", "invalid-input-secret", "bad-request":
 //     captcha.ErrMisconfigured; the code is in captcha.VerifyError.Code.
-//   - "internal-error", HTTP 5xx, timeouts, connection errors and bodies
-//     that are not JSON (a Cloudflare HTML error page): captcha.ErrUnavailable,
-//     the only class that can lead to the core's failback policy. Such a
-//     call is retried once, with the same idempotency_key, while the
-//     deadline allows (Config.NoRetry).
-//   - HTTP 429: captcha.ErrThrottled (not documented by Cloudflare).
+//   - "internal-error", timeouts, connection errors, a body that is not
+//     JSON at HTTP 200, and an HTTP 5xx without error codes (a Cloudflare
+//     HTML error page): captcha.ErrUnavailable, the only class that can
+//     lead to the core's failback policy. Such a call is retried once, with
+//     the same idempotency_key, while the deadline allows (Config.NoRetry).
+//   - HTTP 429 without error codes: captcha.ErrThrottled (not documented by
+//     Cloudflare); any other status without them (a WAF's 403, a 404):
+//     captcha.ErrMisconfigured, never failback.
+//
+// A reply that carries error codes is judged by its codes, whatever its
+// status.
 //
 // Several codes in one reply: a misconfiguration outranks a duplicate,
 // which outranks a rejection, which outranks "internal-error".

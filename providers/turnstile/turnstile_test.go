@@ -408,6 +408,16 @@ func TestRemoteIPSent(t *testing.T) {
 			t.Errorf("remoteip = %q, want %q", m["remoteip"], wantIP)
 		}
 	}
+	cfg := demoConfig(srv.URL)
+	cfg.OmitRemoteIP = true
+	tk := ticketOf("0.tok")
+	tk.ClientIP = "203.0.113.7"
+	if res, err := mustNew(t, cfg).Verify(t.Context(), tk); err != nil || !res.Passed {
+		t.Fatalf("Verify with OmitRemoteIP = %+v, %v", res, err)
+	}
+	if m := <-got; m["remoteip"] != "" {
+		t.Errorf("OmitRemoteIP: remoteip = %q sent, want none", m["remoteip"])
+	}
 }
 
 func TestPageParams(t *testing.T) {

@@ -156,7 +156,7 @@ func Hostname(h string) MintOption { return func(t *siteverifyemu.Token) { t.Hos
 // Score sets the Enterprise risk score of the token (higher is more likely
 // a bot), reported only for an Enterprise site. Default: DefaultScore.
 func Score(s float64) MintOption {
-	return func(t *siteverifyemu.Token) { t.Score, t.HasScore = s, true }
+	return func(t *siteverifyemu.Token) { t.Score = s }
 }
 
 // IssuedAt sets when the challenge was solved (challenge_ts). Default: the

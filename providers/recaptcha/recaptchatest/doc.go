@@ -6,7 +6,8 @@
 // "missing-input-secret", "invalid-input-secret", "missing-input-response",
 // "invalid-input-response" (unknown tokens, tokens of another key),
 // "timeout-or-duplicate" (a second redeem, or a token older than two
-// minutes), all with HTTP 200. A v2 success carries success, challenge_ts
+// minutes), all with HTTP 200 (a request that is not a POST gets 405, a
+// body it cannot read 400). A v2 success carries success, challenge_ts
 // (whole seconds, "Z") and hostname, and no "error-codes" key; a v3 success
 // adds the score and action the token was minted with.
 //

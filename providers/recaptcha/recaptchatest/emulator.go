@@ -164,7 +164,7 @@ func Action(a string) MintOption { return func(t *siteverifyemu.Token) { t.Actio
 // Score sets a v3 token's score (0.0 to 1.0, higher is more human).
 // Default: the Site's Score.
 func Score(s float64) MintOption {
-	return func(t *siteverifyemu.Token) { t.Score, t.HasScore = s, true }
+	return func(t *siteverifyemu.Token) { t.Score = s }
 }
 
 // IssuedAt sets when the challenge was loaded (challenge_ts). Default: the

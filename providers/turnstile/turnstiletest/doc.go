@@ -5,7 +5,8 @@
 // "missing-input-secret", "invalid-input-secret", "missing-input-response",
 // "invalid-input-response" (unknown tokens, tokens of another widget,
 // tokens over 2048 characters), "timeout-or-duplicate" (a second redeem,
-// or a token older than the lifetime, 300 s), all with HTTP 200. A redeem
+// or a token older than the lifetime, 300 s), all with HTTP 200 (a request
+// that is not a POST gets 405, a body it cannot read 400). A redeem
 // that repeats the first one's idempotency_key gets the first answer again,
 // unchanged. A pass echoes the hostname, action, cdata and challenge_ts
 // (milliseconds, "Z") the token was minted with.
