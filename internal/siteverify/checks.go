@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
 )
 
 // Codes of the local checks, as Result.Code reports them. The names follow
@@ -88,7 +90,7 @@ func NewChecks(cfg CheckConfig) (*Checks, error) {
 	}
 	for i, a := range cfg.Actions {
 		a = trimLower(a)
-		if a == "" || !Plausible(a, 128) {
+		if a == "" || !vendorhttp.Plausible(a, 128) {
 			return nil, fmt.Errorf("%sActions[%d] must be a non-empty name", cfg.Prefix, i)
 		}
 		c.actions = append(c.actions, a)

@@ -88,11 +88,11 @@ func New(cfg Config) (*Client, error) {
 	if c.timeout <= 0 {
 		c.timeout = captcha.DefaultTimeout
 	}
-	c.prefix = appendForm(nil, "secret", cfg.Secret)
+	c.prefix = vendorhttp.AppendForm(nil, "secret", cfg.Secret)
 	// Sorted, so that the body does not depend on map order.
 	for _, k := range slices.Sorted(maps.Keys(cfg.Extra)) {
 		for _, v := range cfg.Extra[k] {
-			c.prefix = appendForm(c.prefix, k, v)
+			c.prefix = vendorhttp.AppendForm(c.prefix, k, v)
 		}
 	}
 	return c, nil
@@ -112,14 +112,14 @@ func (c *Client) Verify(ctx context.Context, token, clientIP string) (Reply, err
 	defer cancel()
 	body := make([]byte, 0, len(c.prefix)+len(token)+96)
 	body = append(body, c.prefix...)
-	body = appendForm(body, "response", token)
+	body = vendorhttp.AppendForm(body, "response", token)
 	if !c.noIP {
 		if ip := remoteIP(clientIP); ip != "" {
-			body = appendForm(body, "remoteip", ip)
+			body = vendorhttp.AppendForm(body, "remoteip", ip)
 		}
 	}
 	if c.idem {
-		body = appendForm(body, "idempotency_key", newUUID())
+		body = vendorhttp.AppendForm(body, "idempotency_key", newUUID())
 	}
 	build := func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
@@ -232,44 +232,6 @@ func newUUID() string {
 	out[23] = '-'
 	hex.Encode(out[24:36], b[10:16])
 	return string(out[:])
-}
-
-// appendForm appends "name=value" to a form body, with "&" before it when
-// the body is not empty, the value escaped as url.QueryEscape escapes it.
-func appendForm(b []byte, name, value string) []byte {
-	if len(b) > 0 {
-		b = append(b, '&')
-	}
-	b = append(b, name...)
-	b = append(b, '=')
-	const hexDigits = "0123456789ABCDEF"
-	for i := 0; i < len(value); i++ {
-		switch c := value[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '_', c == '.', c == '~':
-			b = append(b, c)
-		case c == ' ':
-			b = append(b, '+')
-		default:
-			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
-		}
-	}
-	return b
-}
-
-// Plausible reports whether token could be a vendor token: 1 to maxLen
-// bytes of printable ASCII without spaces. The vendors' tokens are
-// base64url-like; anything else is refused locally, without a call.
-func Plausible(token string, maxLen int) bool {
-	if token == "" || len(token) > maxLen {
-		return false
-	}
-	for i := 0; i < len(token); i++ {
-		if token[i] <= ' ' || token[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // trimLower returns s trimmed of spaces and in lower case.

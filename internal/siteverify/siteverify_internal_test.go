@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -210,22 +209,6 @@ func TestEndpoint(t *testing.T) {
 			t.Errorf("Endpoint(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-}
-
-// FuzzAppendForm checks the form encoder against url.Values.Encode.
-func FuzzAppendForm(f *testing.F) {
-	for _, s := range []string{"", "a b", "é&=+%/?#", "\x00\xff"} {
-		f.Add("response", s)
-	}
-	f.Fuzz(func(t *testing.T, name, value string) {
-		if name == "" || url.QueryEscape(name) != name {
-			return
-		}
-		got := string(appendForm(nil, name, value))
-		if want := (url.Values{name: {value}}).Encode(); got != want {
-			t.Fatalf("appendForm(%q, %q) = %q, want %q", name, value, got, want)
-		}
-	})
 }
 
 func TestUUID(t *testing.T) {

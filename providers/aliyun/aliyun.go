@@ -154,7 +154,7 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	tail := append([]byte("&SceneId="), appendFormEscape(nil, cfg.SceneID)...)
+	tail := append([]byte("&SceneId="), vendorhttp.AppendQueryEscape(nil, cfg.SceneID)...)
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -299,7 +299,7 @@ func (p *Provider) newRequest(ctx context.Context, k *keyed, param string, now t
 	buf.Grow(len("CaptchaVerifyParam=") + 3*len(param) + len(p.bodyTail))
 	b := buf.AvailableBuffer()
 	b = append(b, "CaptchaVerifyParam="...)
-	b = appendFormEscape(b, param)
+	b = vendorhttp.AppendQueryEscape(b, param)
 	b = append(b, p.bodyTail...)
 	vals := p.sign(k, b, now, nonce)
 

@@ -147,23 +147,6 @@ func appendRFC3986(dst []byte, s string) []byte {
 	return dst
 }
 
-// appendFormEscape appends s encoded as url.QueryEscape does for a form body:
-// unreserved characters literal, a space "+", everything else %XX.
-func appendFormEscape(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case unreserved(c):
-			dst = append(dst, c)
-		case c == ' ':
-			dst = append(dst, '+')
-		default:
-			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		}
-	}
-	return dst
-}
-
 // signer computes ACS3-HMAC-SHA256 signatures with one secret. The keyed
 // HMAC state is pooled, so no call derives it again.
 type signer struct{ pool sync.Pool }

@@ -319,8 +319,8 @@ func (p *V3) validateRequest(ctx context.Context, t captcha.Ticket, challenge, s
 	defer vendorhttp.PutBuffer(buf)
 	buf.Grow(256 + 3*(len(seccode)+len(challenge)))
 	b := buf.AvailableBuffer()
-	b = appendForm(b, "seccode", seccode)
-	b = appendForm(b, "challenge", challenge)
+	b = vendorhttp.AppendForm(b, "seccode", seccode)
+	b = vendorhttp.AppendForm(b, "challenge", challenge)
 	b = append(b, p.validateTail...)
 	b = p.appendOptional(b, t.Request, t.ClientIP)
 
@@ -338,14 +338,14 @@ func (p *V3) validateRequest(ctx context.Context, t captcha.Ticket, challenge, s
 func (p *V3) appendOptional(b []byte, r *http.Request, ip string) []byte {
 	if p.userID != nil && r != nil {
 		if uid := p.userID(r); uid != "" {
-			b = appendForm(b, "user_id", uid)
+			b = vendorhttp.AppendForm(b, "user_id", uid)
 		}
 	}
 	if p.clientType != "" {
-		b = appendForm(b, "client_type", p.clientType)
+		b = vendorhttp.AppendForm(b, "client_type", p.clientType)
 	}
 	if ip != "" {
-		b = appendForm(b, "ip_address", ip)
+		b = vendorhttp.AppendForm(b, "ip_address", ip)
 	}
 	return b
 }

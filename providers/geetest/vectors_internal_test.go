@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"testing"
+
+	"github.com/captchakit/captcha/internal/vendorhttp"
 )
 
 // TestChallengeHashG1 checks the challenge hashing against vector G-1 of
@@ -96,9 +98,9 @@ func TestLocalChallenge(t *testing.T) {
 func TestAppendEscape(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"", "abc", "a b+c|d&e=f%", "4d55cc|jordan", "éx/?#"} {
-		got := string(appendEscape(nil, s))
+		got := string(vendorhttp.AppendQueryEscape(nil, s))
 		if want := queryEscape(s); got != want {
-			t.Errorf("appendEscape(%q) = %q, want %q", s, got, want)
+			t.Errorf("AppendQueryEscape(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

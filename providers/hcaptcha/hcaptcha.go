@@ -134,9 +134,9 @@ func New(cfg Config) (*Provider, error) {
 	switch {
 	case cfg.Secret == "":
 		return nil, errors.New("hcaptcha: Config.Secret is required")
-	case !siteverify.Plausible(cfg.Secret, 256):
+	case !vendorhttp.Plausible(cfg.Secret, 256):
 		return nil, errors.New("hcaptcha: Config.Secret must be printable ASCII without spaces")
-	case cfg.Sitekey != "" && !siteverify.Plausible(cfg.Sitekey, 256):
+	case cfg.Sitekey != "" && !vendorhttp.Plausible(cfg.Sitekey, 256):
 		return nil, errors.New("hcaptcha: Config.Sitekey must be printable ASCII without spaces")
 	case cfg.Timeout < 0:
 		return nil, errors.New("hcaptcha: Config.Timeout must not be negative")
@@ -219,7 +219,7 @@ func (p *Provider) Fields() []string { return p.fields }
 // ASCII is rejected with Code "malformed" without a call.
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	token := t.Values[p.fields[0]]
-	if !siteverify.Plausible(token, MaxTokenLen) {
+	if !vendorhttp.Plausible(token, MaxTokenLen) {
 		return captcha.Result{Code: siteverify.CodeMalformed}, nil
 	}
 	rep, err := p.client.Verify(ctx, token, t.ClientIP)
@@ -253,7 +253,7 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 // captcha.ErrRejected and never contains the token.
 func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	token := t.Values[p.fields[0]]
-	if !siteverify.Plausible(token, MaxTokenLen) || (token == testToken && !p.test) {
+	if !vendorhttp.Plausible(token, MaxTokenLen) || (token == testToken && !p.test) {
 		return vendorhttp.Wrap(Name, captcha.ErrRejected, siteverify.CodeMalformed, nil)
 	}
 	return nil

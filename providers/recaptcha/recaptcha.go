@@ -157,7 +157,7 @@ func New(cfg Config) (*Provider, error) {
 	switch {
 	case cfg.Secret == "":
 		return nil, errors.New("recaptcha: Config.Secret is required")
-	case !siteverify.Plausible(cfg.Secret, 256):
+	case !vendorhttp.Plausible(cfg.Secret, 256):
 		return nil, errors.New("recaptcha: Config.Secret must be printable ASCII without spaces")
 	case cfg.Version != V2 && cfg.Version != V3:
 		return nil, errors.New("recaptcha: Config.Version must be recaptcha.V2 or recaptcha.V3")
@@ -167,7 +167,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, errors.New("recaptcha: Config.MinScore must be 0 for V2 (v2 replies carry no score)")
 	case cfg.Version == V3 && len(cfg.Actions) == 0:
 		return nil, errors.New("recaptcha: Config.Actions is required for V3 (Google asks servers to verify the action)")
-	case cfg.Sitekey != "" && !siteverify.Plausible(cfg.Sitekey, 256):
+	case cfg.Sitekey != "" && !vendorhttp.Plausible(cfg.Sitekey, 256):
 		return nil, errors.New("recaptcha: Config.Sitekey must be printable ASCII without spaces")
 	case cfg.Timeout < 0:
 		return nil, errors.New("recaptcha: Config.Timeout must not be negative")
@@ -227,7 +227,7 @@ func (p *Provider) Fields() []string { return p.fields }
 // ASCII is rejected with Code "malformed" without a call.
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	token := t.Values[p.fields[0]]
-	if !siteverify.Plausible(token, MaxTokenLen) {
+	if !vendorhttp.Plausible(token, MaxTokenLen) {
 		return captcha.Result{Code: siteverify.CodeMalformed}, nil
 	}
 	rep, err := p.client.Verify(ctx, token, t.ClientIP)
@@ -261,7 +261,7 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 // its budgets decide. The error wraps captcha.ErrRejected and never
 // contains the token.
 func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
-	if !siteverify.Plausible(t.Values[p.fields[0]], MaxTokenLen) {
+	if !vendorhttp.Plausible(t.Values[p.fields[0]], MaxTokenLen) {
 		return vendorhttp.Wrap(p.name, captcha.ErrRejected, siteverify.CodeMalformed, nil)
 	}
 	return nil

@@ -297,7 +297,7 @@ func (p *Provider) TicketID(t captcha.Ticket) string { return t.Values[p.fields[
 // call.
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	ticket, randstr := t.Values[p.fields[0]], t.Values[p.fields[1]]
-	if !plausible(ticket, MaxTicketLen) || !plausible(randstr, MaxRandstrLen) {
+	if !vendorhttp.Plausible(ticket, MaxTicketLen) || !vendorhttp.Plausible(randstr, MaxRandstrLen) {
 		return p.result(false, CodeTicketMalformed, 0, ""), nil
 	}
 	now := p.now()
@@ -493,20 +493,6 @@ func clampInt(v int64) int {
 	return int(v)
 }
 
-// plausible reports whether s could be a ticket value: non-empty, at most
-// maxLen bytes, printable ASCII without spaces.
-func plausible(s string, maxLen int) bool {
-	if s == "" || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 // CheckFailback vets t locally while Tencent is unavailable. A
 // disaster-recovery ticket passes when it parses, names our AppID, and was
 // issued at most DisasterMaxAge ago and at most ClockSkew in the future. Any
@@ -515,7 +501,7 @@ func plausible(s string, maxLen int) bool {
 // error wraps captcha.ErrRejected; it never contains the ticket.
 func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	ticket, randstr := t.Values[p.fields[0]], t.Values[p.fields[1]]
-	if !plausible(ticket, MaxTicketLen) || !plausible(randstr, MaxRandstrLen) {
+	if !vendorhttp.Plausible(ticket, MaxTicketLen) || !vendorhttp.Plausible(randstr, MaxRandstrLen) {
 		return vendorhttp.Wrap(Name, captcha.ErrRejected, CodeTicketMalformed, nil)
 	}
 	if !IsDisasterTicket(ticket) {

@@ -142,10 +142,10 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Secret == "" {
 		return nil, errors.New("turnstile: Config.Secret is required")
 	}
-	if !siteverify.Plausible(cfg.Secret, 256) {
+	if !vendorhttp.Plausible(cfg.Secret, 256) {
 		return nil, errors.New("turnstile: Config.Secret must be printable ASCII without spaces")
 	}
-	if cfg.Sitekey != "" && !siteverify.Plausible(cfg.Sitekey, 256) {
+	if cfg.Sitekey != "" && !vendorhttp.Plausible(cfg.Sitekey, 256) {
 		return nil, errors.New("turnstile: Config.Sitekey must be printable ASCII without spaces")
 	}
 	if cfg.Timeout < 0 {
@@ -214,7 +214,7 @@ func (p *Provider) Fields() []string { return p.fields }
 // ASCII is rejected with Code "malformed" without a call.
 func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result, error) {
 	token := t.Values[p.fields[0]]
-	if !siteverify.Plausible(token, MaxTokenLen) {
+	if !vendorhttp.Plausible(token, MaxTokenLen) {
 		return captcha.Result{Code: siteverify.CodeMalformed}, nil
 	}
 	rep, err := p.client.Verify(ctx, token, t.ClientIP)
@@ -246,7 +246,7 @@ func (p *Provider) Verify(ctx context.Context, t captcha.Ticket) (captcha.Result
 // error wraps captcha.ErrRejected and never contains the token.
 func (p *Provider) CheckFailback(_ context.Context, t captcha.Ticket) error {
 	token := t.Values[p.fields[0]]
-	if !siteverify.Plausible(token, MaxTokenLen) || (token == dummyToken && !p.test) {
+	if !vendorhttp.Plausible(token, MaxTokenLen) || (token == dummyToken && !p.test) {
 		return vendorhttp.Wrap(Name, captcha.ErrRejected, siteverify.CodeMalformed, nil)
 	}
 	return nil
