@@ -1,6 +1,8 @@
 // Package captcha is net/http middleware that performs the server side
 // ("second verification") of commercial CAPTCHAs: Tencent Cloud Captcha,
-// Alibaba Cloud CAPTCHA 2.0 and GeeTest v3/v4.
+// Alibaba Cloud CAPTCHA 2.0, GeeTest v3/v4, Cloudflare Turnstile, hCaptcha
+// and Google reCAPTCHA v2/v3, with a self-hosted proof of work (package
+// altcha) behind them.
 //
 // The package lives in the middleware directory but is named captcha, so that
 // it never collides with chi's or echo's own middleware packages. Import it as
@@ -33,7 +35,8 @@
 //   - A ticket is read from the request (form, JSON, headers, query; bodies under
 //     a size cap). Only the vendor's pass verdict passes.
 //   - Single use comes first: every ticket is claimed in the [Ledger] before
-//     anything else looks at it. A ticket seen before is [ErrReplayed] without
+//     anything else looks at it (a [LocalVerifier]'s ticket is checked first,
+//     locally, and claimed once it passed, so junk takes no ledger entry). A ticket seen before is [ErrReplayed] without
 //     a (billed) vendor call, also while the vendor is down, and it spends no
 //     failback budget. A ticket is spent by the attempt, whatever the outcome:
 //     after a 503 the page gets a new ticket.
@@ -47,7 +50,8 @@
 //     that breaker is open, after repeated unavailable answers (timeouts,
 //     connection errors, 5xx, the vendor's internal errors, undecodable
 //     replies). A lone unavailable answer with the breaker closed fails that
-//     request with 503 and Retry-After and counts toward opening it; a request
+//     request with 503 (and Retry-After, from [DefaultErrorHandler]) and
+//     counts toward opening it; a request
 //     that never reached the vendor before its deadline ([ErrNotSent]) does not
 //     count at all. [Verifier.Health] reports the breaker, and tells a vendor
 //     that has never answered since start ("unverified") from a healthy one.

@@ -155,10 +155,16 @@ func (v *Verifier) buildChain() error {
 		if !w.local {
 			return fmt.Errorf("captcha: New: FailbackPolicy.WithWork(%s): the work must verify locally (LocalVerifier)", w.name)
 		}
-		if !isComparable(p) || !seen[p] {
-			if err := check(w); err != nil {
-				return err
+		for _, m := range all {
+			if isComparable(p) && m.p == p {
+				// Never down, it stops every failback before the work could
+				// be asked for (a later provider is available).
+				return fmt.Errorf("captcha: New: FailbackPolicy.WithWork(%s): the work is in the failover chain already, "+
+					"so a degraded pass never happens; drop one of the two", w.name)
 			}
+		}
+		if err := check(w); err != nil {
+			return err
 		}
 		v.work = w
 	}
@@ -263,7 +269,7 @@ func (v *Verifier) route(vr *verification, r *http.Request, values map[string]st
 			return nil, err
 		}
 		t := Ticket{ClientIP: v.cfg.clientIP(r)}
-		if err := v.spendBudget(vr, t, "stepup:", "step-up ", v.cfg.stepUpBudget); err != nil {
+		if err := m.spendBudget(vr, t, "stepup:", "step-up ", v.cfg.stepUpBudget); err != nil {
 			return nil, err
 		}
 		res.StepUp = true

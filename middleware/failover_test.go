@@ -57,6 +57,7 @@ func down(t *testing.T, f *providertest.Fake) {
 func TestFailoverNewChecks(t *testing.T) {
 	t.Parallel()
 	a, b := fake("a"), fake("b")
+	w2 := localFake{fake("w2")}
 	tests := []struct {
 		name string
 		opts []captcha.Option
@@ -67,6 +68,8 @@ func TestFailoverNewChecks(t *testing.T) {
 		{"nil", []captcha.Option{captcha.WithFailover(nil)}, "nil"},
 		{"work not local", []captcha.Option{captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{}).WithWork(fake("w")))}, "locally"},
 		{"step-up is primary", []captcha.Option{captcha.WithStepUp(a, captcha.Budget{})}, "primary"},
+		{"work in the chain", []captcha.Option{captcha.WithFailover(w2),
+			captcha.WithFailbackPolicy(captcha.Bounded(captcha.Budget{}).WithWork(w2))}, "chain already"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +181,10 @@ func TestStepUp(t *testing.T) {
 		case tc.err == nil && (err != nil || !res.StepUp || res.Provider != "pow"):
 			t.Errorf("%d: Verify(%s) = (%+v, %v), want a step-up pass by pow", i, tc.ticket, res, err)
 		}
+	}
+	_, err = v.Verify(postFields("pow", "pass:4"))
+	if ve := (*captcha.VerifyError)(nil); !errors.As(err, &ve) || ve.Provider != "pow" || ve.Code != "budget" {
+		t.Errorf("over the step-up budget: error %v, want one naming pow with code budget", err)
 	}
 	got := v.Render()
 	if got.Provider != "a" || got.StepUp == nil || got.StepUp.Provider != "pow" {

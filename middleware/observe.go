@@ -30,7 +30,9 @@ type Event struct {
 	Passed                              bool
 	Degraded, Failover, StepUp, Skipped bool
 	// VendorCalled reports that the provider was asked (a replay, a missing
-	// ticket or an open breaker asks nobody).
+	// ticket or an open breaker asks nobody; a local provider such as a
+	// proof of work is asked before its ticket is claimed, so its replays
+	// count as asked).
 	VendorCalled bool
 	// Duration is the verification's wall time.
 	Duration time.Duration
@@ -44,9 +46,12 @@ type BreakerEvent struct {
 }
 
 // Observer receives an event per verification and per breaker change. Its
-// methods are called synchronously on the request's goroutine (Verification)
-// or the breaker's (BreakerChange), so they must be fast and safe for
-// concurrent use. Package otelcaptcha turns them into OpenTelemetry metrics
+// methods are called synchronously, so they must be fast and safe for
+// concurrent use: Verification on the request's goroutine, BreakerChange on
+// whichever goroutine made the breaker change (a request, Health, Render)
+// while the breaker's lock is held. BreakerChange must therefore not call
+// back into a Verifier on that provider (Health, Render, Verify): that
+// deadlocks. Package otelcaptcha turns the events into OpenTelemetry metrics
 // and spans.
 type Observer interface {
 	Verification(ctx context.Context, e Event)

@@ -7,7 +7,9 @@ import (
 )
 
 // Option configures a Verifier. Options are created by the With* functions;
-// a nil argument to any of them leaves the default in place.
+// a nil function, handler, ledger, logger or observer leaves the default in
+// place. Values New refuses (a non-positive timeout, a nil provider in
+// WithFailover) are errors, not defaults.
 type Option interface {
 	apply(*config)
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs what the tests need
 # when it is missing, then runs the format check, go vet, staticcheck and the
-# race-enabled tests of both modules. Every check runs even when an earlier
+# race-enabled tests of every module (the root and the nested ones listed in
+# modules below), with the import-alias check and govulncheck. Every check runs even when an earlier
 # one fails; the script then lists what failed and exits non-zero.
 #
 # CAPTCHAKIT_TEST_TIMEOUT is go test's -timeout (default 20m, beyond Go's

@@ -1,6 +1,6 @@
 // Command gin is the captchakit login demo on Gin.
 //
-//	go run ./examples/gin [-provider tencent|aliyun|geetest3|geetest4|turnstile|hcaptcha|recaptcha2|recaptcha3|chain] [-addr 127.0.0.1:8080]
+//	go run ./examples/gin [-provider tencent|aliyun|geetest3|geetest4|turnstile|hcaptcha|recaptcha2|recaptcha3|chain] [-addr 127.0.0.1:8080] [-script-url URL]
 //
 // Without credentials in the environment it runs on an in-process emulator;
 // see the README.

@@ -1,6 +1,6 @@
 // Command nethttp is the captchakit login demo on net/http's ServeMux.
 //
-//	go run ./examples/nethttp [-provider tencent|aliyun|geetest3|geetest4|turnstile|hcaptcha|recaptcha2|recaptcha3|chain] [-addr 127.0.0.1:8080]
+//	go run ./examples/nethttp [-provider tencent|aliyun|geetest3|geetest4|turnstile|hcaptcha|recaptcha2|recaptcha3|chain] [-addr 127.0.0.1:8080] [-script-url URL]
 //
 // Without credentials in the environment it runs on an in-process emulator;
 // see the README. With -provider geetest3 this file wires GeeTest v3 in full

@@ -2,7 +2,7 @@
 // package otelcaptcha turns every verification and breaker change into
 // metrics, served for Prometheus at /metrics, and spans, printed to stderr.
 //
-//	go run ./examples/otel [-provider tencent|aliyun|geetest4|turnstile|hcaptcha|recaptcha2|recaptcha3|chain] [-addr 127.0.0.1:8080]
+//	go run ./examples/otel [-provider tencent|aliyun|geetest3|geetest4|turnstile|hcaptcha|recaptcha2|recaptcha3|chain] [-addr 127.0.0.1:8080] [-script-url URL]
 //
 // Log in, turn the outage switch on, log in again (a degraded pass), and
 // read http://127.0.0.1:8080/metrics: captcha_verifications_total by
