@@ -65,8 +65,9 @@ const (
 	// CodeOK is the Code of a payload that passed.
 	CodeOK = "ok"
 	// CodeMalformed: too long, not standard base64, not a JSON object, nested
-	// too deeply, a field of the wrong type, missing, or not lowercase hex
-	// of the algorithm's size.
+	// too deeply, a field of the wrong type, no number, or a challenge or
+	// signature that is not lowercase hex of the algorithm's size. (A
+	// missing algorithm is CodeAlgorithm, a missing salt CodeBadSalt.)
 	CodeMalformed = "malformed"
 	// CodeTestMode: the widget's test-mode payload ("test": true), which
 	// carries no work.
